@@ -1,0 +1,84 @@
+"""The `assist` command. Each `assist/cli/*_cmd.py` module adds its own subcommands.
+
+A command module provides `register(subparsers) -> None`, which adds one or more parsers and sets
+`handler=<function(args, ctx) -> int>` on each. Imports of heavy libraries stay inside handlers so
+that `assist --help` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from assist import __version__
+from assist.cli.context import CliContext
+from assist.errors import INTERNAL, AssistError, Cancelled, Language, parse_language
+
+log = logging.getLogger("assist")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assist",
+        description="Assist: lokal transskription og journalnotater / offline transcription and notes",
+    )
+    parser.add_argument("--version", action="version", version=f"assist {__version__}")
+    parser.add_argument(
+        "--lang", help="sprog for beskeder / message language: da (default) or en (or ASSIST_LANG)"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if module_info.name.endswith("_cmd"):
+            module = importlib.import_module(f"{__name__}.{module_info.name}")
+            module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # Nothing in Assist may reach a model hub; this makes any library that tries fail fast.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang_from_env = os.environ.get("ASSIST_LANG")
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        lang = parse_language(args.lang or lang_from_env)
+    except AssistError as error:
+        print(error.message(parse_language_or_default(lang_from_env)), file=sys.stderr)
+        return error.exit_code
+    ctx = CliContext(lang=lang, stdout=sys.stdout, stderr=sys.stderr)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(handler(args, ctx))
+    except Cancelled as error:
+        ctx.error(error.message(lang))
+        return error.exit_code
+    except KeyboardInterrupt:
+        ctx.error("Afbrudt." if lang == "da" else "Cancelled.")
+        return 130
+    except AssistError as error:
+        ctx.error(error.message(lang))
+        return error.exit_code
+    except Exception as error:  # never a traceback for a user; the type is enough for IT
+        log.debug("unexpected error", exc_info=True)
+        if os.environ.get("ASSIST_DEBUG"):
+            raise
+        ctx.error(AssistError(INTERNAL, kind=type(error).__name__).message(lang))
+        return 1
+
+
+def parse_language_or_default(value: str | None) -> Language:
+    try:
+        return parse_language(value)
+    except AssistError:
+        return "da"

@@ -1,0 +1,1 @@
+"""Assist desktop app (PySide6). Everything that is not presentation lives in `assist/`."""
