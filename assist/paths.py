@@ -1,4 +1,4 @@
-"""Where Assist keeps models and data. Environment overrides first; IT policy plugs in here later."""
+"""Where Assist keeps models and data: environment overrides first; IT policy plugs in later."""
 
 from __future__ import annotations
 

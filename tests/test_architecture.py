@@ -41,9 +41,11 @@ def test_importing_every_core_module_loads_no_qt() -> None:
         "import importlib, pkgutil, sys, assist\n"
         "for m in pkgutil.walk_packages(assist.__path__, 'assist.'):\n"
         "    if m.name != 'assist.__main__': importlib.import_module(m.name)\n"
-        "print(sorted(n for n in sys.modules if n.split('.')[0] in %r))\n" % (QT_MODULES,)
+        f"print(sorted(n for n in sys.modules if n.split('.')[0] in {QT_MODULES!r}))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"
 
 

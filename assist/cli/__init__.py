@@ -25,7 +25,7 @@ log = logging.getLogger("assist")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assist",
-        description="Assist: lokal transskription og journalnotater / offline transcription and notes",
+        description="Assist: lokal transskription og journalnotater (offline notes)",
     )
     parser.add_argument("--version", action="version", version=f"assist {__version__}")
     parser.add_argument(
