@@ -11,13 +11,12 @@ from typing import IO
 
 
 @contextlib.contextmanager
-def atomic_output(path: Path, mode: str = "wb") -> Iterator[IO[bytes] | IO[str]]:
+def atomic_output(path: Path) -> Iterator[IO[bytes]]:
     """Write to a temporary file beside `path`; it replaces `path` only if the block succeeds."""
     path = Path(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        encoding = None if "b" in mode else "utf-8"
-        with os.fdopen(fd, mode, encoding=encoding) as handle:
+        with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -29,10 +28,9 @@ def atomic_output(path: Path, mode: str = "wb") -> Iterator[IO[bytes] | IO[str]]
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    with atomic_output(path, "wb") as handle:
-        handle.write(data)  # type: ignore[arg-type]
+    with atomic_output(path) as handle:
+        handle.write(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    with atomic_output(path, "w") as handle:
-        handle.write(text)  # type: ignore[arg-type]
+    atomic_write_bytes(path, text.encode("utf-8"))
