@@ -1,0 +1,1 @@
+"""From a transcript (or typed notes) to a checkable journal-note draft."""

@@ -1,0 +1,107 @@
+"""Values and the engine boundary shared by all drafters, the verifier, sign-off and export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from assist.cancel import CancelToken, Progress
+from assist.transcript import Transcript
+
+
+@dataclass(frozen=True)
+class TemplateSection:
+    section_id: str
+    title_da: str
+    title_en: str
+    # The professional's own judgement (e.g. "Faglig vurdering"): never filled by a machine.
+    professional_only: bool = False
+    # Shown to the caseworker in an empty professional-only section, and guides the drafters.
+    prompt_da: str = ""
+
+
+@dataclass(frozen=True)
+class Template:
+    template_id: str
+    title_da: str
+    title_en: str
+    sections: tuple[TemplateSection, ...]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Why a sentence needs a human look. `flag_id` is stable within a draft (for --acknowledge)."""
+
+    flag_id: str
+    kind: str  # e.g. "no_source", "unsupported_number", "unsupported_date", "negation", "cpr"
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.flag_id, "kind": self.kind, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class DraftSentence:
+    text: str
+    sources: tuple[int, ...]  # transcript segment ids this sentence rests on
+    flags: tuple[Flag, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "sources": list(self.sources),
+            "flags": [f.to_dict() for f in self.flags],
+        }
+
+
+@dataclass(frozen=True)
+class DraftSection:
+    section_id: str
+    title: str
+    generated: bool  # False for professional-only sections and sections a human wrote
+    sentences: tuple[DraftSentence, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.section_id,
+            "title": self.title,
+            "generated": self.generated,
+            "sentences": [s.to_dict() for s in self.sentences],
+        }
+
+
+@dataclass(frozen=True)
+class Draft:
+    template_id: str
+    engine: str  # "structured" or "llm"
+    model: str  # model id, or "none" for the structured drafter
+    sections: tuple[DraftSection, ...] = field(default_factory=tuple)
+    model_sha256: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "template": self.template_id,
+            "engine": self.engine,
+            "model": self.model,
+            "sections": [s.to_dict() for s in self.sections],
+        }
+
+    @property
+    def flags(self) -> tuple[Flag, ...]:
+        return tuple(f for sec in self.sections for sen in sec.sentences for f in sen.flags)
+
+
+# What a drafter yields while it works: progress, then each section as soon as it is done.
+DraftEvent = Progress | DraftSection
+
+
+class Drafter(Protocol):
+    engine: str
+    model: str
+
+    def draft(
+        self, transcript: Transcript, template: Template, cancel: CancelToken | None = None
+    ) -> Iterator[DraftEvent]:
+        """Yield progress and finished sections in template order; stop between steps on cancel."""
+        ...
