@@ -15,7 +15,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from assist import __version__
+from assist import __version__, netguard
 from assist.cli.context import CliContext
 from assist.errors import INTERNAL, AssistError, Cancelled, Language, parse_language
 
@@ -40,10 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Nothing in Assist may reach a model hub; this makes any library that tries fail fast.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # Nothing in Assist may reach a network; any library that tries fails fast instead.
+    netguard.install()
     argv = list(sys.argv[1:] if argv is None else argv)
     lang_from_env = os.environ.get("ASSIST_LANG")
     try:
