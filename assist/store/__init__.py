@@ -1,0 +1,38 @@
+"""The encrypted case store: cases, consent, recordings, transcript, draft, sign-off, audit trail,
+retention and autosave. See `cases.CaseStore` for the API; `session.open_default_store` opens the
+user's store with the standard key source."""
+
+from assist.store.audit import AuditEvent, AuditReport
+from assist.store.autosave import DraftAutosaver
+from assist.store.cases import CaseStore, open_case_store
+from assist.store.housekeeping import Housekeeping, run_startup_housekeeping
+from assist.store.recording import CaseRecording
+from assist.store.retention import RetentionPolicy, RetentionReport, apply_retention
+from assist.store.values import (
+    CaseInfo,
+    Consent,
+    RecordingInfo,
+    RecoveredRecording,
+    SignedNote,
+    StoredDraft,
+)
+
+__all__ = [
+    "AuditEvent",
+    "AuditReport",
+    "CaseInfo",
+    "CaseRecording",
+    "CaseStore",
+    "Consent",
+    "DraftAutosaver",
+    "Housekeeping",
+    "RecordingInfo",
+    "RecoveredRecording",
+    "RetentionPolicy",
+    "RetentionReport",
+    "SignedNote",
+    "StoredDraft",
+    "apply_retention",
+    "open_case_store",
+    "run_startup_housekeeping",
+]

@@ -1,0 +1,244 @@
+"""What a case holds: transcript (whole or segment by segment), draft, signed notes, export.
+
+A signed note is never changed: a correction is signed as a new version (SIGN's
+`start_new_version`), so the draft stays editable as the working copy for it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from assist.store.audit import signer_hash
+from assist.store.base import StoreBase
+from assist.store.values import SignedNote, StoredDraft
+from assist.transcript import Transcript
+
+
+class ContentPart(StoreBase):
+    # ---- transcript ------------------------------------------------------------------------
+
+    def save_transcript(
+        self, case_id: str, transcript: Transcript, *, model_sha256: str = ""
+    ) -> None:
+        """Replace the case's transcript (e.g. after `process`); audited with model id, model
+        hash and counts."""
+        with self._write() as conn:
+            self._require_state(case_id, ("draft",), "transcript")
+            conn.execute("DELETE FROM transcript_segments WHERE case_id = ?", (case_id,))
+            header = {
+                "language": transcript.language,
+                "duration_s": transcript.duration_s,
+                "model": transcript.model,
+            }
+            conn.execute(
+                "INSERT OR REPLACE INTO transcript_meta (case_id, sealed, saved_at) "
+                "VALUES (?, ?, ?)",
+                (case_id, self._seal_json(case_id, "transcript_meta", header), self.now()),
+            )
+            conn.executemany(
+                "INSERT INTO transcript_segments (case_id, seq, sealed) VALUES (?, ?, ?)",
+                [
+                    (case_id, seq, self._seal_json(case_id, f"segment/{seq}", segment.to_dict()))
+                    for seq, segment in enumerate(transcript.segments)
+                ],
+            )
+            self._touch(conn, case_id)
+            payload = {
+                "model": transcript.model,
+                "model_sha256": model_sha256,
+                "segments": len(transcript.segments),
+                "duration_s": transcript.duration_s,
+            }
+            self._audit.append("transcribed", case_id, payload)
+
+    def load_transcript(self, case_id: str) -> Transcript | None:
+        """The case's transcript (saved whole, or built from live segments), or None."""
+        with self._lock:
+            self._state(case_id)
+            meta = self._conn.execute(
+                "SELECT sealed FROM transcript_meta WHERE case_id = ?", (case_id,)
+            ).fetchone()
+            rows = self._conn.execute(
+                "SELECT seq, sealed FROM transcript_segments WHERE case_id = ? ORDER BY seq",
+                (case_id,),
+            ).fetchall()
+            if meta is None and not rows:
+                return None
+            header = self._open_json(case_id, "transcript_meta", meta[0]) if meta else {}
+            segments = [self._open_json(case_id, f"segment/{seq}", sealed) for seq, sealed in rows]
+        end_s = max((s["end_s"] for s in segments), default=0.0)
+        data = {
+            "language": header.get("language", "da"),
+            "model": header.get("model", "live"),
+            "duration_s": header.get("duration_s", end_s),
+            "segments": segments,
+        }
+        return Transcript.from_dict(data, source=f"case {case_id}")
+
+    # ---- draft -----------------------------------------------------------------------------
+
+    def save_draft(
+        self,
+        case_id: str,
+        draft: Mapping[str, Any],
+        text: str,
+        *,
+        generated: bool = False,
+        model_sha256: str = "",
+    ) -> int:
+        """Save the draft (the JSON of `Draft.to_dict()`) and its edited text version; returns
+        the new revision. `generated=True` audits "drafted" (engine, model, counts), otherwise
+        "edited"."""
+        with self._write() as conn:
+            self._state(case_id)
+            revision = self._store_draft(conn, case_id, dict(draft), text)
+            if generated:
+                sections = list(draft.get("sections", []))
+                flags = sum(
+                    len(sentence.get("flags", []))
+                    for section in sections
+                    for sentence in section.get("sentences", [])
+                )
+                payload = {
+                    "engine": str(draft.get("engine", "")),
+                    "model": str(draft.get("model", "")),
+                    "model_sha256": model_sha256,
+                    "sections": len(sections),
+                    "flags": flags,
+                }
+                self._audit.append("drafted", case_id, payload)
+            else:
+                self._audit_edit(case_id, revision)
+            return revision
+
+    def save_draft_text(self, case_id: str, text: str) -> int:
+        """Save only the edited text (what autosave does); the draft JSON stays. Returns the
+        new revision."""
+        with self._write() as conn:
+            self._state(case_id)
+            row = conn.execute(
+                "SELECT draft_json FROM drafts WHERE case_id = ?", (case_id,)
+            ).fetchone()
+            draft = {} if row is None else self._open_json(case_id, "draft_json", row[0])
+            revision = self._store_draft(conn, case_id, draft, text)
+            self._audit_edit(case_id, revision)
+            return revision
+
+    def _store_draft(
+        self, conn: sqlite3.Connection, case_id: str, draft: dict[str, Any], text: str
+    ) -> int:
+        row = conn.execute("SELECT revision FROM drafts WHERE case_id = ?", (case_id,)).fetchone()
+        revision = 1 if row is None else int(row[0]) + 1
+        conn.execute(
+            "INSERT OR REPLACE INTO drafts (case_id, revision, draft_json, draft_text, saved_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                case_id,
+                revision,
+                self._seal_json(case_id, "draft_json", draft),
+                self._seal(case_id, "draft_text", text.encode("utf-8")),
+                self.now(),
+            ),
+        )
+        self._touch(conn, case_id)
+        return revision
+
+    def _audit_edit(self, case_id: str, revision: int) -> None:
+        # Autosave writes every second or two while someone types: one "edited" event per
+        # editing session (until something else happens to the case) keeps the trail readable.
+        if self._audit.last_event(case_id) != "edited":
+            self._audit.append("edited", case_id, {"revision": revision})
+
+    def load_draft(self, case_id: str) -> StoredDraft | None:
+        with self._lock:
+            self._state(case_id)
+            row = self._conn.execute(
+                "SELECT revision, draft_json, draft_text, saved_at FROM drafts WHERE case_id = ?",
+                (case_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            return StoredDraft(
+                draft=self._open_json(case_id, "draft_json", row[1]),
+                text=self._open(case_id, "draft_text", row[2]).decode("utf-8"),
+                revision=int(row[0]),
+                saved_at=str(row[3]),
+            )
+
+    # ---- sign-off and export ---------------------------------------------------------------
+
+    def save_signed_note(
+        self, case_id: str, note: Mapping[str, Any], text: str, *, signer: str
+    ) -> int:
+        """Store a signed note (SIGN's dict and the final text) as the next version and move
+        the case to "signed". Returns the version (1, then 2 for a correction, ...). The audit
+        trail gets a keyed hash of the signer's name, never the name."""
+        with self._write() as conn:
+            self._state(case_id)
+            row = conn.execute(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM signed_notes WHERE case_id = ?",
+                (case_id,),
+            ).fetchone()
+            version, now = int(row[0]), self.now()
+            conn.execute(
+                "INSERT INTO signed_notes (case_id, version, note_json, note_text, signer, "
+                "signed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    case_id,
+                    version,
+                    self._seal_json(case_id, f"note_json/{version}", dict(note)),
+                    self._seal(case_id, f"note_text/{version}", text.encode("utf-8")),
+                    self._seal(case_id, f"signer/{version}", signer.encode("utf-8")),
+                    now,
+                ),
+            )
+            conn.execute(
+                "UPDATE cases SET state = 'signed', signed_at = COALESCE(signed_at, ?) "
+                "WHERE case_id = ?",
+                (now, case_id),
+            )
+            self._touch(conn, case_id)
+            self._audit.append(
+                "signed",
+                case_id,
+                {"signer_hash": signer_hash(self._audit_key, signer), "version": version},
+            )
+            return version
+
+    def load_signed_note(self, case_id: str, version: int | None = None) -> SignedNote | None:
+        """The latest signed version (or the one asked for), or None if never signed."""
+        with self._lock:
+            self._state(case_id)
+            query = (
+                "SELECT version, note_json, note_text, signer, signed_at FROM signed_notes "
+                "WHERE case_id = ?"
+            )
+            params: tuple[object, ...] = (case_id,)
+            if version is not None:
+                query += " AND version = ?"
+                params = (case_id, version)
+            row = self._conn.execute(query + " ORDER BY version DESC LIMIT 1", params).fetchone()
+            if row is None:
+                return None
+            found = int(row[0])
+            return SignedNote(
+                note=self._open_json(case_id, f"note_json/{found}", row[1]),
+                text=self._open(case_id, f"note_text/{found}", row[2]).decode("utf-8"),
+                signer=self._open(case_id, f"signer/{found}", row[3]).decode("utf-8"),
+                signed_at=str(row[4]),
+                version=found,
+            )
+
+    def mark_exported(self, case_id: str, *, export_format: str, sha256: str = "") -> None:
+        """signed -> exported. Exporting again is allowed: each export is audited (format and
+        the file's sha256) and moves `exported_at`, from which retention counts."""
+        with self._write() as conn:
+            self._require_state(case_id, ("signed", "exported"), "export")
+            conn.execute(
+                "UPDATE cases SET state = 'exported', exported_at = ? WHERE case_id = ?",
+                (self.now(), case_id),
+            )
+            self._touch(conn, case_id)
+            self._audit.append("exported", case_id, {"format": export_format, "sha256": sha256})

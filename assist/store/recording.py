@@ -1,0 +1,129 @@
+"""A recording running on a case: encrypted audio to disk, live transcript into the store."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from assist.audio.sink import AudioSink
+from assist.errors import AssistError, Msg
+from assist.transcript import Segment
+
+RECORDING_STOPPED = Msg(
+    "store.recording_stopped",
+    da="Optagelsen er stoppet; der gemmes ikke mere lyd.",
+    en="The recording has stopped; no more audio is saved.",
+)
+CONSENT_WITHDRAWN_STOP = Msg(
+    "store.consent_withdrawn_stop",
+    da="Samtykket er trukket tilbage: optagelsen er stoppet, og lyden er slettet.",
+    en="Consent was withdrawn: the recording stopped and its audio was deleted.",
+)
+
+
+class RecordingHost(Protocol):
+    """The part of the case store a recording talks to."""
+
+    def append_segment(
+        self, case_id: str, segment: Segment, time_offset_s: float = 0.0
+    ) -> Segment: ...
+
+    def consent_status(self, case_id: str) -> str: ...
+
+    def delete_audio(self, case_id: str, reason: str) -> int: ...
+
+    def _finish_recording(
+        self, recording_id: str, duration_s: float, complete: bool, segments: int
+    ) -> None: ...
+
+
+class CaseRecording:
+    """An AudioSink for one recording (made by `CaseStore.start_recording`).
+
+    `write(pcm)` appends encrypted audio (SECURE's container seals it in small authenticated
+    records, so a crash keeps everything up to the last one). `on_segment(segment)` saves a live
+    transcript segment at once. `stop()` (or `close()`) finishes the file and records duration
+    and completeness. Once consent is withdrawn (here, or in another process: checked at least
+    every `consent_check_s`), `write` raises AssistError "store.consent_withdrawn_stop" so the
+    audio loop stops, and the audio is gone.
+    """
+
+    consent_check_s = 1.0
+
+    def __init__(
+        self,
+        store: RecordingHost,
+        case_id: str,
+        recording_id: str,
+        writer: AudioSink,
+        time_offset_s: float,
+        transcript_model: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self.case_id = case_id
+        self.recording_id = recording_id
+        self.transcript_model = transcript_model
+        self._writer = writer
+        self._time_offset_s = time_offset_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._active = True
+        self._withdrawn = False
+        self._segments = 0
+        self._consent_checked_at = clock()
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    @property
+    def duration_s(self) -> float:
+        return float(getattr(self._writer, "duration_s", 0.0))
+
+    def write(self, pcm: bytes) -> None:
+        if self._clock() - self._consent_checked_at >= self.consent_check_s:
+            self._consent_checked_at = self._clock()
+            if self._store.consent_status(self.case_id) != "given":
+                # Withdrawn from elsewhere (another process): stop and make sure the audio goes.
+                self.stop(withdrawn=True)
+                self._store.delete_audio(self.case_id, "consent_withdrawn")
+        with self._lock:
+            if not self._active:
+                raise AssistError(CONSENT_WITHDRAWN_STOP if self._withdrawn else RECORDING_STOPPED)
+            self._writer.write(pcm)
+
+    def on_segment(self, segment: Segment) -> Segment | None:
+        """Save one live segment (sealed, committed before returning). Returns it as stored
+        (renumbered and shifted after earlier recordings), or None once consent is withdrawn."""
+        if self._withdrawn or self._store.consent_status(self.case_id) != "given":
+            return None
+        stored = self._store.append_segment(self.case_id, segment, self._time_offset_s)
+        self._segments += 1
+        return stored
+
+    def stop(self, *, withdrawn: bool = False) -> None:
+        """Finish the recording. Safe to call twice. If the disk failed, what was saved is
+        recorded as incomplete and SECURE's error is raised."""
+        with self._lock:
+            if withdrawn:
+                self._withdrawn = True
+            if not self._active:
+                return
+            self._active = False
+            failure: AssistError | None = None
+            try:
+                self._writer.close()
+            except AssistError as error:
+                failure = error
+        saved_s = float(getattr(self._writer, "saved_duration_s", self.duration_s))
+        self._store._finish_recording(
+            self.recording_id, saved_s, complete=failure is None, segments=self._segments
+        )
+        if failure is not None and not withdrawn:
+            raise failure
+
+    def close(self) -> None:
+        self.stop()
