@@ -1,0 +1,121 @@
+"""`assist draft TRANSCRIPT.json | --typed NOTES.txt`: a checkable note draft, without the store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from assist.cli.context import CliContext
+from assist.errors import EXIT_USAGE, AssistError, Msg
+
+INPUT_REQUIRED = Msg(
+    "draft.input_required",
+    da="Angiv enten en transskription (JSON) eller --typed med en fil med skrevne noter.",
+    en="Give either a transcript (JSON) or --typed with a file of typed notes.",
+    exit_code=EXIT_USAGE,
+)
+INPUT_MISSING = Msg(
+    "draft.input_missing",
+    da="Filen '{path}' findes ikke eller kan ikke læses.",
+    en="The file '{path}' does not exist or cannot be read.",
+)
+INVALID_JSON = Msg(
+    "draft.invalid_json",
+    da="Filen '{path}' er ikke gyldig JSON (linje {line}). Brug en transskription fra "
+    "'assist transcribe --json', eller --typed for skrevne noter.",
+    en="The file '{path}' is not valid JSON (line {line}). Use a transcript from "
+    "'assist transcribe --json', or --typed for typed notes.",
+)
+NOT_TEXT = Msg(
+    "draft.not_text",
+    da="Filen '{path}' er ikke tekst i UTF-8.",
+    en="The file '{path}' is not UTF-8 text.",
+)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "draft",
+        help="skriv et udkast til et notat / draft a note from a transcript or typed notes",
+    )
+    parser.add_argument(
+        "transcript",
+        nargs="?",
+        type=Path,
+        metavar="TRANSCRIPT.json",
+        help="transskription fra 'assist transcribe --json' / transcript JSON",
+    )
+    parser.add_argument(
+        "--typed", type=Path, metavar="NOTES.txt", help="skrevne noter / typed notes"
+    )
+    parser.add_argument("--template", default=None, help="skabelon-id (default: journalnotat)")
+    parser.add_argument(
+        "--engine",
+        default="auto",
+        choices=("auto", "structured", "llm"),
+        help="udkastsmotor / drafting engine (auto: sprogmodel kun hvis godkendt / LLM only "
+        "if qualified)",
+    )
+    parser.add_argument("--model", default=None, help="sprogmodel-id / LLM model id")
+    parser.add_argument("--json", action="store_true", help="maskinlæsbart / machine-readable")
+    parser.add_argument("--output", type=Path, help="skriv til fil / write to a file")
+    parser.set_defaults(handler=handle_draft)
+
+
+def load_input(transcript_path: Path | None, typed_path: Path | None) -> Any:
+    """The transcript to draft from, from a transcript JSON file or a typed-notes file."""
+    from assist.transcript import Transcript
+
+    if (transcript_path is None) == (typed_path is None):
+        raise AssistError(INPUT_REQUIRED)
+    path = transcript_path or typed_path
+    assert path is not None
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raise AssistError(INPUT_MISSING, path=str(path)) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise AssistError(NOT_TEXT, path=str(path)) from None
+    if typed_path is not None:
+        return Transcript.from_typed_notes(text)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise AssistError(INVALID_JSON, path=str(path), line=error.lineno) from None
+    if not isinstance(data, dict):
+        raise AssistError(INVALID_JSON, path=str(path), line=1)
+    return Transcript.from_dict(data, source=str(path))
+
+
+def handle_draft(args: argparse.Namespace, ctx: CliContext) -> int:
+    from assist.drafting.pipeline import build_draft
+    from assist.drafting.render import render_text
+    from assist.drafting.select import choose_drafter
+    from assist.drafting.templates import DEFAULT_TEMPLATE, get_template, template_dir_from_env
+    from assist.fsutil import atomic_write_text
+
+    transcript = load_input(args.transcript, args.typed)
+    template = get_template(args.template or DEFAULT_TEMPLATE, template_dir_from_env())
+    choice = choose_drafter(args.engine, args.model)
+    try:
+        draft = build_draft(choice.drafter, transcript, template)
+    finally:
+        choice.close()
+    if choice.note is not None:
+        ctx.error(choice.note.render(ctx.lang, choice.note_params))
+    if args.json:
+        output = json.dumps(draft.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    else:
+        output = render_text(draft, template, ctx.lang)
+    if args.output is not None:
+        atomic_write_text(args.output, output)
+        ctx.say(f"Udkastet er gemt i {args.output}.", f"The draft was saved to {args.output}.")
+    elif args.json:
+        ctx.print_json(draft.to_dict())
+    else:
+        ctx.print(output.rstrip("\n"))
+    return 0

@@ -1,0 +1,141 @@
+"""Danish number words as values: "fire" -> 4, "enogtyve" -> 21, "to tusind fem hundrede" -> 2500.
+
+Used by the date/time/amount normaliser and by the verifier, which compares values rather than
+spellings ("to" and "2" are the same fact).
+"""
+
+from __future__ import annotations
+
+import re
+
+UNITS: dict[str, int] = {
+    "nul": 0, "en": 1, "et": 1, "én": 1, "ét": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5,
+    "seks": 6, "syv": 7, "otte": 8, "ni": 9,
+}  # fmt: skip
+TEENS: dict[str, int] = {
+    "ti": 10, "elleve": 11, "tolv": 12, "tretten": 13, "fjorten": 14, "femten": 15,
+    "seksten": 16, "sytten": 17, "atten": 18, "nitten": 19,
+}  # fmt: skip
+TENS: dict[str, int] = {
+    "tyve": 20, "tredive": 30, "tredve": 30, "fyrre": 40, "fyrretyve": 40, "halvtreds": 50,
+    "halvtredsindstyve": 50, "tres": 60, "tresindstyve": 60, "halvfjerds": 70,
+    "halvfjerdsindstyve": 70, "firs": 80, "firsindstyve": 80, "halvfems": 90,
+    "halvfemsindstyve": 90,
+}  # fmt: skip
+ORDINALS: dict[str, int] = {
+    "første": 1, "anden": 2, "andet": 2, "tredje": 3, "fjerde": 4, "femte": 5, "sjette": 6,
+    "syvende": 7, "ottende": 8, "niende": 9, "tiende": 10, "ellevte": 11, "tolvte": 12,
+    "trettende": 13, "fjortende": 14, "femtende": 15, "sekstende": 16, "syttende": 17,
+    "attende": 18, "elvte": 11, "nittende": 19, "tyvende": 20, "tredivte": 30, "tredevte": 30,
+}  # fmt: skip
+MULTIPLIERS: dict[str, int] = {
+    "hundrede": 100, "hundred": 100, "tusind": 1000, "tusinde": 1000,
+    "million": 1_000_000, "millioner": 1_000_000,
+}  # fmt: skip
+# "en" and "et" are also the indefinite article: alone they are not counted as the number one.
+ARTICLES = frozenset({"en", "et"})
+
+_UNIT_ALTERNATION = "|".join(sorted((u for u in UNITS if u != "nul"), key=len, reverse=True))
+_COMPOUND = re.compile(rf"^({_UNIT_ALTERNATION})og(\w+)$")
+_NUMERAL = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$|^\d+(?:,\d+)?$")
+
+
+def word_value(word: str) -> int | None:
+    """The value of one Danish cardinal word ("syv", "femogtyve"), or None."""
+    word = word.lower()
+    for table in (UNITS, TEENS, TENS):
+        if word in table:
+            return table[word]
+    match = _COMPOUND.match(word)
+    if match and match.group(2) in TENS:
+        return UNITS[match.group(1)] + TENS[match.group(2)]
+    return None
+
+
+def ordinal_value(word: str) -> int | None:
+    """The value of a Danish ordinal word ("tolvte" -> 12, "enogtyvende" -> 21), or None."""
+    word = word.lower()
+    if word in ORDINALS:
+        return ORDINALS[word]
+    match = re.match(rf"^({_UNIT_ALTERNATION})og(\w+?)(?:nde|ende|de|te)$", word)
+    if match:
+        tens_ordinal = {"tyv": 20, "trediv": 30, "tredev": 30, "tredivt": 30, "tredevt": 30}
+        tens = tens_ordinal.get(match.group(2))
+        if tens is not None:
+            return UNITS[match.group(1)] + tens
+    return None
+
+
+def numeral_value(token: str) -> float | None:
+    """ "4.000" -> 4000, "12,5" -> 12.5 (Danish: a dot groups thousands, a comma is decimal)."""
+    if not _NUMERAL.match(token):
+        return None
+    return float(token.replace(".", "").replace(",", "."))
+
+
+def is_number_token(word: str) -> bool:
+    lowered = word.lower()
+    return (
+        word_value(lowered) is not None
+        or lowered in MULTIPLIERS
+        or lowered == "halvanden"
+        or numeral_value(word) is not None
+    )
+
+
+def parse_number_words(words: list[str], start: int) -> tuple[int, float] | None:
+    """Longest number phrase at words[start]: returns (end index exclusive, value) or None.
+
+    Handles "to tusind fem hundrede", "et hundrede og femogtyve", "femten hundrede",
+    "halvanden tusind", "4 tusind". A lone article ("en", "et") is not a number.
+    """
+    total = 0.0
+    current = 0.0
+    seen_any = False
+    index = start
+    end = start
+    while index < len(words):
+        word = words[index].lower()
+        value = word_value(word)
+        numeral = numeral_value(words[index]) if value is None else None
+        if value is not None or numeral is not None:
+            if seen_any and current and current % 100 and current >= 1:
+                break  # "to tre" is two numbers, not 5
+            current += value if value is not None else (numeral or 0.0)
+            seen_any = True
+            end = index + 1
+        elif word == "halvanden":
+            current += 1.5
+            seen_any = True
+            end = index + 1
+        elif word in MULTIPLIERS and (seen_any or word in ("hundrede", "tusind")):
+            factor = MULTIPLIERS[word]
+            if factor == 100:
+                current = (current or 1) * 100
+            else:
+                total += (current or 1) * factor
+                current = 0.0
+            seen_any = True
+            end = index + 1
+        elif word == "og" and seen_any and index + 1 < len(words):
+            following = words[index + 1].lower()
+            if word_value(following) is None:
+                break
+        else:
+            break
+        index += 1
+    if not seen_any:
+        return None
+    if end == start + 1 and words[start].lower() in ARTICLES:
+        return None
+    return end, total + current
+
+
+def format_thousands(value: float) -> str:
+    """4000 -> "4.000", 1250.5 -> "1.250,50" (Danish grouping)."""
+    whole = int(value)
+    grouped = f"{whole:,}".replace(",", ".")
+    fraction = round(value - whole, 2)
+    if fraction:
+        return f"{grouped},{round(fraction * 100):02d}"
+    return grouped

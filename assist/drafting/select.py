@@ -1,0 +1,128 @@
+"""Which drafter drafts: the LLM drafter only with a model that passed qualification.
+
+`auto` uses the chosen (or default) LLM model if the model store says it is fit for drafting (it
+passed the qualification gate on this exact file); otherwise it falls back to the structured
+drafter and says why. `llm` refuses instead of falling back. `structured` never loads a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from assist.drafting.structured import StructuredDrafter
+from assist.drafting.types import Drafter
+from assist.errors import EXIT_USAGE, AssistError, Msg
+
+ENGINES = ("auto", "structured", "llm")
+
+UNKNOWN_ENGINE = Msg(
+    "draft.unknown_engine",
+    da="Ukendt udkastsmotor '{engine}'. Vælg auto, structured eller llm.",
+    en="Unknown drafting engine '{engine}'. Choose auto, structured or llm.",
+    exit_code=EXIT_USAGE,
+)
+LLM_NOT_QUALIFIED = Msg(
+    "draft.llm_not_qualified",
+    da="Sprogmodellen '{model_id}' er ikke godkendt til at skrive udkast (den har ikke bestået "
+    "kvalifikationstesten). Brug --engine structured, eller få IT til at installere en "
+    "godkendt model.",
+    en="The language model '{model_id}' is not approved for drafting (it has not passed the "
+    "qualification test). Use --engine structured, or ask IT to install an approved model.",
+)
+LLM_UNAVAILABLE = Msg(
+    "draft.llm_unavailable",
+    da="Sprogmodellerne er ikke tilgængelige i denne installation ({reason}). "
+    "Brug --engine structured.",
+    en="Language models are not available in this installation ({reason}). "
+    "Use --engine structured.",
+)
+NOTE_FALLBACK_UNQUALIFIED = Msg(
+    "draft.note_unqualified",
+    da="Bemærk: sprogmodellen '{model_id}' er ikke godkendt til udkast; "
+    "udkastet er lavet ved struktureret udtræk.",
+    en="Note: the language model '{model_id}' is not approved for drafting; "
+    "the draft was made by structured extraction.",
+)
+NOTE_FALLBACK_UNAVAILABLE = Msg(
+    "draft.note_unavailable",
+    da="Bemærk: ingen sprogmodel kunne bruges ({reason}); udkastet er lavet ved struktureret "
+    "udtræk.",
+    en="Note: no language model could be used ({reason}); the draft was made by structured "
+    "extraction.",
+)
+
+
+@dataclass(frozen=True)
+class DrafterChoice:
+    drafter: Drafter
+    # Why `auto` fell back to the structured drafter, for the user (None when it did not).
+    note: Msg | None = None
+    note_params: dict[str, object] = field(default_factory=dict)
+    close: Callable[[], None] = lambda: None
+
+
+def _default_store(env: Mapping[str, str] | None) -> Any:
+    from assist.models.store import open_store
+
+    return open_store(env)
+
+
+def choose_drafter(
+    engine: str,
+    model_id: str | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    open_store: Callable[[Mapping[str, str] | None], Any] | None = None,
+    load_llm: Callable[[Any], Drafter] | None = None,
+) -> DrafterChoice:
+    """The drafter for `engine`; `open_store`/`load_llm` are for tests (defaults load lazily)."""
+    if engine not in ENGINES:
+        raise AssistError(UNKNOWN_ENGINE, engine=engine)
+    if engine == "structured":
+        return DrafterChoice(StructuredDrafter())
+    strict = engine == "llm"
+    try:
+        store = (open_store or _default_store)(env)
+        chosen = model_id or _default_llm_model()
+        installed = store.resolve(chosen, "llm")
+    except ImportError as error:
+        if strict:
+            raise AssistError(LLM_UNAVAILABLE, reason=type(error).__name__) from None
+        return _fallback(NOTE_FALLBACK_UNAVAILABLE, reason=type(error).__name__)
+    except AssistError as error:
+        if strict:
+            raise
+        return _fallback(NOTE_FALLBACK_UNAVAILABLE, reason=error.code)
+    if not bool(getattr(installed, "fit_for_drafting", False)):
+        if strict:
+            raise AssistError(LLM_NOT_QUALIFIED, model_id=installed.model_id)
+        return _fallback(NOTE_FALLBACK_UNQUALIFIED, model_id=installed.model_id)
+    try:
+        drafter = (load_llm or _load_llm)(installed)
+    except (AssistError, ImportError) as error:
+        if strict:
+            raise
+        reason = error.code if isinstance(error, AssistError) else type(error).__name__
+        return _fallback(NOTE_FALLBACK_UNAVAILABLE, reason=reason)
+    close = getattr(getattr(drafter, "_engine", None), "close", None)
+    return DrafterChoice(drafter, close=close if callable(close) else (lambda: None))
+
+
+def _fallback(note: Msg, **params: object) -> DrafterChoice:
+    return DrafterChoice(StructuredDrafter(), note=note, note_params=dict(params))
+
+
+def _default_llm_model() -> str:
+    from assist.models.store import DEFAULT_LLM_MODEL
+
+    return DEFAULT_LLM_MODEL
+
+
+def _load_llm(installed: Any) -> Drafter:
+    from assist.drafting.llm_drafter import LlmDrafter
+    from assist.llm.llama_engine import LlamaCppEngine
+
+    engine = LlamaCppEngine(installed.path)
+    return LlmDrafter(engine, installed.model_id, installed.sha256)

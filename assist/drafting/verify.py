@@ -1,0 +1,233 @@
+"""The grounding verifier: does each draft sentence say only what its source segments said?
+
+For every sentence it compares, in normalised form (so "12. december" matches "den tolvte
+december" and "2" matches "to"), the dates, times, amounts and numbers, the names (capitalised
+words not at a sentence start, and known first names anywhere) and the negations with those of
+its source segments. It also flags sentences without sources, sentences resting on segments the
+recogniser was unsure of, and CPR numbers in the draft or in the sources. Flags are numbered
+"f1", "f2", ... in document order, so `assist sign --acknowledge f2` names one exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+from assist.drafting.agreements import strip_annotation
+from assist.drafting.cleaning import split_sentences, words_of
+from assist.drafting.danish_dates import Fact, extract_facts, normalise_danish
+from assist.drafting.first_names import FIRST_NAMES
+from assist.drafting.types import Draft, DraftSentence, Flag
+from assist.transcript import Segment, Transcript
+
+NO_SOURCE = "no_source"
+UNSUPPORTED = {
+    "number": "unsupported_number",
+    "date": "unsupported_date",
+    "month": "unsupported_date",
+    "weekday": "unsupported_date",
+    "time": "unsupported_time",
+    "amount": "unsupported_amount",
+}
+UNSUPPORTED_NAME = "unsupported_name"
+NEGATION_MISMATCH = "negation_mismatch"
+CPR = "cpr"
+UNCERTAIN_SOURCE = "uncertain_source"
+VERIFIER_KINDS = frozenset(
+    {NO_SOURCE, UNSUPPORTED_NAME, NEGATION_MISMATCH, CPR, UNCERTAIN_SOURCE, *UNSUPPORTED.values()}
+)
+
+NEGATIONS = frozenset(
+    {"ikke", "ingen", "intet", "ingenting", "aldrig", "hverken", "ej", "ik", "ikk"}
+)
+# Capitalised words that are not names: the plural and polite "you".
+_NOT_NAMES = frozenset({"I", "De", "Dem", "Deres"})
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_STOP = _words(
+    """
+    jeg du vi han hun de det den der og i på til af for med om at som er var har en et så men
+    kan skal vil må min din sin mig dig sig os ham hende dem jo nu lige også bare
+    """
+)
+_CPR = re.compile(r"(?<![\d.,])(\d{2})[ .]?(\d{2})[ .]?(\d{2})[ -]?(\d{4})(?![\d.,]\d|\d)")
+_CLAUSE_BREAK = re.compile(r"[,.;:!?»«()]|\s(?:men|og|fordi|så)\s")
+_NAME_TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_SENTENCE_START_BEFORE = re.compile(r"(?:^|[.!?:]\s*[»«\"'(]?\s*|^[»«\"'(]\s*)$")
+
+
+def contains_cpr(text: str) -> bool:
+    """DDMMYY-XXXX with or without dash or space, with a plausible day and month."""
+    for match in _CPR.finditer(text):
+        day, month = int(match.group(1)), int(match.group(2))
+        if 1 <= day <= 31 and 1 <= month <= 12:
+            return True
+    return False
+
+
+def _source_text(segments: Iterable[Segment]) -> list[str]:
+    """The sources cleaned and normalised exactly as the drafter does, one string per sentence."""
+    return [normalise_danish(s.text) for s in split_sentences(segments) if s.text]
+
+
+def _value_pool(facts: list[Fact]) -> dict[str, set[str]]:
+    pool: dict[str, set[str]] = {kind: set() for kind in ("date", "month", "weekday", "time")}
+    pool["value"] = set()  # every number said, in any role
+    for fact in facts:
+        if fact.kind in ("number", "amount"):
+            pool["value"].add(fact.value)
+        elif fact.kind == "date":
+            pool["date"].add(fact.value)
+            pool["value"].add(fact.value.split(".")[0])
+        elif fact.kind == "time":
+            pool["time"].add(fact.value)
+            hour, minute = fact.value.split(".")
+            pool["value"].update({hour, str(int(hour) + 12), str(int(minute))})
+        else:
+            pool[fact.kind].add(fact.value)
+    return pool
+
+
+def _supported(fact: Fact, pool: dict[str, set[str]]) -> bool:
+    if fact.kind in ("number", "amount"):
+        return fact.value in pool["value"]
+    return fact.value in pool[fact.kind]
+
+
+def _fact_flags(text: str, source: str) -> list[tuple[str, str]]:
+    pool = _value_pool(extract_facts(source))
+    found: list[tuple[str, str]] = []
+    for fact in extract_facts(text):
+        if not _supported(fact, pool):
+            found.append((UNSUPPORTED[fact.kind], fact.text))
+    return found
+
+
+def _names(text: str) -> list[str]:
+    names = []
+    for match in _NAME_TOKEN.finditer(text):
+        word = match.group(0)
+        if word in _NOT_NAMES or not word[0].isupper():
+            continue
+        at_start = bool(_SENTENCE_START_BEFORE.search(text[: match.start()]))
+        if not at_start or word.lower() in FIRST_NAMES:
+            names.append(word)
+    return names
+
+
+def _name_flags(text: str, source: str, said_anywhere: set[str]) -> list[tuple[str, str]]:
+    source_words = set(words_of(source))
+    source_words |= {w[:-1] for w in source_words if w.endswith("s")}
+    found = []
+    for name in _names(text):
+        lowered = name.lower()
+        parts = lowered.split("-")
+        if lowered in source_words or lowered.removesuffix("s") in source_words:
+            continue
+        if all(p in source_words for p in parts):
+            continue
+        # Still flagged (it may be the wrong person), but say that the name was said elsewhere.
+        elsewhere = lowered in said_anywhere or lowered.removesuffix("s") in said_anywhere
+        found.append((UNSUPPORTED_NAME, f"{name} (nævnt andetsteds)" if elsewhere else name))
+    return found
+
+
+def _content(words: list[str]) -> set[str]:
+    return {w[:5] for w in words if w not in _STOP and w not in NEGATIONS}
+
+
+def _negation_windows(text: str) -> list[set[str]]:
+    """For each negation, the stems of the content words near it in the same clause."""
+    windows = []
+    for clause in _CLAUSE_BREAK.split(text.lower()):
+        words = words_of(clause)
+        for index, word in enumerate(words):
+            if word in NEGATIONS:
+                near = words[max(0, index - 3) : index] + words[index + 1 : index + 4]
+                windows.append({w[:5] for w in near if w not in _STOP and w not in NEGATIONS})
+    return windows
+
+
+def _aligned_sources(draft_content: set[str], source_sentences: list[str]) -> list[str]:
+    """The source sentences the draft sentence rests on: the most similar ones that together
+    cover its content words. A segment often holds more sentences than the draft used."""
+    candidates = [(_content(words_of(s)), s) for s in source_sentences]
+    remaining = set(draft_content)
+    matched: list[str] = []
+    while remaining:
+        useful = [(c, s) for c, s in candidates if c & remaining and s not in matched]
+        if not useful:
+            break
+        content, sentence = max(
+            useful, key=lambda cs: len(cs[0] & draft_content) / len(cs[0] | draft_content)
+        )
+        matched.append(sentence)
+        remaining -= content
+    return [s for s in source_sentences if s in matched] or source_sentences
+
+
+def _negation_flags(text: str, source_sentences: list[str]) -> list[tuple[str, str]]:
+    """A negation added, dropped or moved: compared by the words around each negation."""
+    text = normalise_danish(strip_annotation(text))
+    draft_words = words_of(text.strip("»«"))
+    draft_content = _content(draft_words)
+    matched = _aligned_sources(draft_content, source_sentences)
+    source_windows = [w for s in matched for w in _negation_windows(s)]
+    unmatched_source = list(source_windows)
+    added = 0
+    for window in _negation_windows(text):
+        partner = next((w for w in unmatched_source if w & window or not (w or window)), None)
+        if partner is None:
+            added += 1
+        else:
+            unmatched_source.remove(partner)
+    dropped = sum(1 for w in unmatched_source if len(w & draft_content) >= min(2, len(w)) and w)
+    if not added and not dropped:
+        return []
+    return [(NEGATION_MISMATCH, f"tilføjet {added}, fjernet {dropped}")]
+
+
+def _sentence_flags(
+    sentence: DraftSentence, segments: dict[int, Segment], said_anywhere: set[str]
+) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    sources = [segments[i] for i in sorted(set(sentence.sources)) if i in segments]
+    if contains_cpr(sentence.text):
+        found.append((CPR, "udkast"))
+    if not sources:
+        missing = ",".join(str(i) for i in sentence.sources)
+        return [(NO_SOURCE, f"ukendte segmenter: {missing}" if missing else ""), *found]
+    if any(contains_cpr(s.text) for s in sources) and not found:
+        found.append((CPR, "kilde"))
+    if any("low_confidence" in s.flags or "possible_hallucination" in s.flags for s in sources):
+        found.append((UNCERTAIN_SOURCE, ""))
+    source_sentences = _source_text(sources) or [s.text for s in sources]
+    source = " ".join(source_sentences)
+    found += _fact_flags(sentence.text, source)
+    found += _name_flags(sentence.text, source, said_anywhere)
+    found += _negation_flags(sentence.text, source_sentences)
+    return list(dict.fromkeys(found))
+
+
+def verify_draft(draft: Draft, transcript: Transcript) -> Draft:
+    """The same draft with verifier flags recomputed and every flag numbered f1, f2, ..."""
+    segments = {s.segment_id: s for s in transcript.segments}
+    said_anywhere = set(words_of(transcript.text))
+    counter = 0
+    sections = []
+    for section in draft.sections:
+        sentences = []
+        for sentence in section.sentences:
+            kept = [(f.kind, f.detail) for f in sentence.flags if f.kind not in VERIFIER_KINDS]
+            flags = []
+            for kind, detail in [*kept, *_sentence_flags(sentence, segments, said_anywhere)]:
+                counter += 1
+                flags.append(Flag(flag_id=f"f{counter}", kind=kind, detail=detail))
+            sentences.append(replace(sentence, flags=tuple(flags)))
+        sections.append(replace(section, sentences=tuple(sentences)))
+    return replace(draft, sections=tuple(sections))
