@@ -1,4 +1,8 @@
-"""`assist draft TRANSCRIPT.json | --typed NOTES.txt`: a checkable note draft, without the store."""
+"""`assist draft TRANSCRIPT.json | --typed NOTES.txt | --case ID`: a checkable note draft.
+
+From a file it touches no store; with `--case` it drafts from the case's transcript (or typed
+notes given with `--typed`, saved into the case first) and saves the draft as the case's note.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,21 @@ INPUT_MISSING = Msg(
     "draft.input_missing",
     da="Filen '{path}' findes ikke eller kan ikke læses.",
     en="The file '{path}' does not exist or cannot be read.",
+)
+CASE_HAS_NO_TRANSCRIPT = Msg(
+    "draft.case_without_transcript",
+    da="Sagen '{case_id}' har ingen transskription endnu. Optag eller behandl en lydfil "
+    "('assist record --case {case_id}' / 'assist process --case {case_id} LYDFIL'), eller giv "
+    "skrevne noter med --typed.",
+    en="The case '{case_id}' has no transcript yet. Record or process an audio file "
+    "('assist record --case {case_id}' / 'assist process --case {case_id} AUDIO'), or give "
+    "typed notes with --typed.",
+)
+CASE_AND_TRANSCRIPT = Msg(
+    "draft.case_and_transcript",
+    da="Brug enten --case eller en transskriptionsfil, ikke begge.",
+    en="Use either --case or a transcript file, not both.",
+    exit_code=EXIT_USAGE,
 )
 INVALID_JSON = Msg(
     "draft.invalid_json",
@@ -49,6 +68,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--typed", type=Path, metavar="NOTES.txt", help="skrevne noter / typed notes"
+    )
+    parser.add_argument(
+        "--case", dest="case_id", metavar="ID", help="skriv udkastet i en sag / draft into a case"
     )
     parser.add_argument("--template", default=None, help="skabelon-id (default: journalnotat)")
     parser.add_argument(
@@ -92,14 +114,21 @@ def load_input(transcript_path: Path | None, typed_path: Path | None) -> Any:
 
 
 def handle_draft(args: argparse.Namespace, ctx: CliContext) -> int:
-    from assist.drafting.pipeline import build_draft
-    from assist.drafting.render import render_text
-    from assist.drafting.select import choose_drafter
+    if args.case_id is not None:
+        return _draft_case(args, ctx)
     from assist.drafting.templates import DEFAULT_TEMPLATE, get_template, template_dir_from_env
-    from assist.fsutil import atomic_write_text
 
     transcript = load_input(args.transcript, args.typed)
     template = get_template(args.template or DEFAULT_TEMPLATE, template_dir_from_env())
+    draft = _draft(args, ctx, transcript, template)
+    _output(args, ctx, draft, template)
+    return 0
+
+
+def _draft(args: argparse.Namespace, ctx: CliContext, transcript: Any, template: Any) -> Any:
+    from assist.drafting.pipeline import build_draft
+    from assist.drafting.select import choose_drafter
+
     choice = choose_drafter(args.engine, args.model)
     try:
         draft = build_draft(choice.drafter, transcript, template)
@@ -107,6 +136,46 @@ def handle_draft(args: argparse.Namespace, ctx: CliContext) -> int:
         choice.close()
     if choice.note is not None:
         ctx.error(choice.note.render(ctx.lang, choice.note_params))
+    return draft
+
+
+def _draft_case(args: argparse.Namespace, ctx: CliContext) -> int:
+    from assist.casework import save_generated_draft
+    from assist.drafting.templates import DEFAULT_TEMPLATE, get_template, template_dir_from_env
+    from assist.store.session import open_store_for_cli
+
+    if args.transcript is not None:
+        raise AssistError(CASE_AND_TRANSCRIPT)
+    typed = load_input(None, args.typed) if args.typed is not None else None
+    template_dir = template_dir_from_env()
+    with open_store_for_cli(ctx.lang) as store:
+        case_id = store.resolve_case_id(args.case_id)
+        case = store.get_case(case_id)
+        template = get_template(
+            args.template or case.note_type or DEFAULT_TEMPLATE, template_dir
+        )
+        if typed is not None:
+            store.save_transcript(case_id, typed)
+        transcript = store.load_transcript(case_id)
+        if transcript is None:
+            raise AssistError(CASE_HAS_NO_TRANSCRIPT, case_id=case_id)
+        draft = _draft(args, ctx, transcript, template)
+        save_generated_draft(store, case_id, draft, template_dir)
+    _output(args, ctx, draft, template)
+    if not args.json:
+        ctx.say(
+            f"Udkastet er gemt i sagen {case_id}. Ret det med 'assist note edit {case_id}', "
+            f"og underskriv med 'assist sign {case_id} --signer \"Fornavn Efternavn\"'.",
+            f"The draft is saved in case {case_id}. Edit it with 'assist note edit {case_id}', "
+            f"and sign with 'assist sign {case_id} --signer \"First Last\"'.",
+        )
+    return 0
+
+
+def _output(args: argparse.Namespace, ctx: CliContext, draft: Any, template: Any) -> None:
+    from assist.drafting.render import render_text
+    from assist.fsutil import atomic_write_text
+
     if args.json:
         output = json.dumps(draft.to_dict(), ensure_ascii=False, indent=2) + "\n"
     else:
@@ -118,4 +187,3 @@ def handle_draft(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.print_json(draft.to_dict())
     else:
         ctx.print(output.rstrip("\n"))
-    return 0

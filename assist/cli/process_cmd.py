@@ -1,0 +1,105 @@
+"""`assist process AUDIO`: the main job. Transcribe a recording into a case and draft its note.
+
+The audio file stays where it is (Assist does not copy it); the transcript and the draft are
+sealed into a new (or given) case, where the caseworker edits, signs and exports the note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from assist.cli.context import CliContext
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "process",
+        help="transskribér en lydfil til en sag og lav et udkast / transcribe into a case, draft",
+        description="Transskribér en optagelse lokalt, gem den krypteret i en sag, og lav et "
+        "udkast til notatet. / Transcribe a recording locally into an encrypted case and "
+        "draft its note.",
+    )
+    parser.add_argument("audio", type=Path, metavar="AUDIO", help="lydfil / audio file")
+    parser.add_argument("--case", dest="case_id", metavar="ID", help="eksisterende sag / case")
+    parser.add_argument("--title", default="", help="sagens titel (ny sag) / case title")
+    parser.add_argument("--template", default=None, help="skabelon-id (default: journalnotat)")
+    parser.add_argument("--model", default=None, help="talemodel-id / speech model id")
+    parser.add_argument("--language", default="da", help="talesprog (standard: da) / language")
+    parser.add_argument(
+        "--engine",
+        default="auto",
+        choices=("auto", "structured", "llm"),
+        help="udkastsmotor / drafting engine",
+    )
+    parser.add_argument("--llm-model", default=None, help="sprogmodel-id / LLM model id")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    from assist.asr.languages import check_language
+    from assist.asr.model import load_engine
+    from assist.asr.transcribe import transcribe_file
+    from assist.cancel import Progress
+    from assist.casework import save_generated_draft
+    from assist.drafting.pipeline import build_draft
+    from assist.drafting.render import render_text
+    from assist.drafting.select import choose_drafter
+    from assist.drafting.templates import DEFAULT_TEMPLATE, get_template, template_dir_from_env
+    from assist.models.store import open_store
+    from assist.paths import data_dir
+    from assist.store.session import open_store_for_cli
+    from assist.transcript import Transcript
+
+    language = check_language(args.language)
+    template_dir = template_dir_from_env()
+    template = get_template(args.template or DEFAULT_TEMPLATE, template_dir)
+    engine = load_engine(args.model)
+    asr_sha256 = open_store().resolve(engine.model_id, "asr").sha256
+    with open_store_for_cli(ctx.lang) as store:
+        # Open (and unlock) the store before the slow part, so a wrong passphrase fails at once.
+        case_id = (
+            store.resolve_case_id(args.case_id)
+            if args.case_id
+            else store.create_case(title=args.title, note_type=template.template_id)
+        )
+        started = time.monotonic()
+        transcript: Transcript | None = None
+        for item in transcribe_file(args.audio, engine, language=language):
+            if isinstance(item, Transcript):
+                transcript = item
+            elif isinstance(item, Progress) and item.fraction is not None and ctx.stderr.isatty():
+                print(f"\r{item.fraction:4.0%}", end="", file=ctx.stderr, flush=True)
+        assert transcript is not None
+        transcribe_s = time.monotonic() - started
+        store.save_transcript(case_id, transcript, model_sha256=asr_sha256)
+        ctx.say(
+            f"Transskriberet {transcript.duration_s:.0f} s lyd på {transcribe_s:.1f} s med "
+            f"{engine.model_id}: {len(transcript.segments)} segmenter.",
+            f"Transcribed {transcript.duration_s:.0f} s of audio in {transcribe_s:.1f} s with "
+            f"{engine.model_id}: {len(transcript.segments)} segments.",
+        )
+        choice = choose_drafter(args.engine, args.llm_model)
+        try:
+            draft = build_draft(choice.drafter, transcript, template)
+        finally:
+            choice.close()
+        if choice.note is not None:
+            ctx.error(choice.note.render(ctx.lang, choice.note_params))
+        save_generated_draft(store, case_id, draft, template_dir)
+    ctx.print("")
+    ctx.print(render_text(draft, template, ctx.lang).rstrip("\n"))
+    ctx.print("")
+    ctx.say(
+        f"Resultatet er gemt krypteret i sag {case_id} i {data_dir()}.\n"
+        f"  Se og ret notatet:  assist note show {case_id}  /  assist note edit {case_id} ...\n"
+        f"  Underskriv:         assist sign {case_id} --signer \"Fornavn Efternavn\"\n"
+        f"  Eksportér:          assist export {case_id} --docx notat.docx",
+        f"The result is stored encrypted in case {case_id} in {data_dir()}.\n"
+        f"  Review and edit:    assist note show {case_id}  /  assist note edit {case_id} ...\n"
+        f"  Sign:               assist sign {case_id} --signer \"First Last\"\n"
+        f"  Export:             assist export {case_id} --docx note.docx",
+    )
+    return 0
