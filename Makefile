@@ -16,9 +16,13 @@ APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 l
 
 .PHONY: run test venv system-deps models lint clean
 
+# The demo keeps its cases apart from real ones, under a passphrase that is only for the demo.
+DEMO_ENV := ASSIST_DATA_DIR=$(CURDIR)/out/demo-data ASSIST_KEY_SOURCE=passphrase \
+	ASSIST_PASSPHRASE=assist-demo-only
+
 run: venv models
 	$(ASSIST) doctor
-	$(ASSIST) process $(SAMPLE)
+	$(DEMO_ENV) $(ASSIST) process $(SAMPLE) --title "Demo: dansk oplæst tale"
 
 test: venv system-deps models
 	$(VENV)/bin/ruff check assist ui tests bench

@@ -120,16 +120,19 @@ def handle_draft(args: argparse.Namespace, ctx: CliContext) -> int:
 
     transcript = load_input(args.transcript, args.typed)
     template = get_template(args.template or DEFAULT_TEMPLATE, template_dir_from_env())
-    draft = _draft(args, ctx, transcript, template)
+    draft = draft_and_report(ctx, transcript, template, args.engine, args.model)
     _output(args, ctx, draft, template)
     return 0
 
 
-def _draft(args: argparse.Namespace, ctx: CliContext, transcript: Any, template: Any) -> Any:
+def draft_and_report(
+    ctx: CliContext, transcript: Any, template: Any, engine: str, model: str | None
+) -> Any:
+    """Draft with the chosen engine; say on stderr when `auto` fell back to the structured one."""
     from assist.drafting.pipeline import build_draft
     from assist.drafting.select import choose_drafter
 
-    choice = choose_drafter(args.engine, args.model)
+    choice = choose_drafter(engine, model)
     try:
         draft = build_draft(choice.drafter, transcript, template)
     finally:
@@ -159,7 +162,7 @@ def _draft_case(args: argparse.Namespace, ctx: CliContext) -> int:
         transcript = store.load_transcript(case_id)
         if transcript is None:
             raise AssistError(CASE_HAS_NO_TRANSCRIPT, case_id=case_id)
-        draft = _draft(args, ctx, transcript, template)
+        draft = draft_and_report(ctx, transcript, template, args.engine, args.model)
         save_generated_draft(store, case_id, draft, template_dir)
     _output(args, ctx, draft, template)
     if not args.json:

@@ -44,9 +44,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from assist.asr.transcribe import transcribe_file
     from assist.cancel import Progress
     from assist.casework import save_generated_draft
-    from assist.drafting.pipeline import build_draft
+    from assist.cli.draft_cmd import draft_and_report
     from assist.drafting.render import render_text
-    from assist.drafting.select import choose_drafter
     from assist.drafting.templates import DEFAULT_TEMPLATE, get_template, template_dir_from_env
     from assist.models.store import open_store
     from assist.paths import data_dir
@@ -81,13 +80,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             f"Transcribed {transcript.duration_s:.0f} s of audio in {transcribe_s:.1f} s with "
             f"{engine.model_id}: {len(transcript.segments)} segments.",
         )
-        choice = choose_drafter(args.engine, args.llm_model)
-        try:
-            draft = build_draft(choice.drafter, transcript, template)
-        finally:
-            choice.close()
-        if choice.note is not None:
-            ctx.error(choice.note.render(ctx.lang, choice.note_params))
+        draft = draft_and_report(ctx, transcript, template, args.engine, args.llm_model)
         save_generated_draft(store, case_id, draft, template_dir)
     ctx.print("")
     ctx.print(render_text(draft, template, ctx.lang).rstrip("\n"))
