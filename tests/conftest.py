@@ -32,3 +32,23 @@ def danish_references(danish_speech: Path) -> dict[str, str]:
     """{'u0042008.wav': 'hvad synes du ...', ...}"""
     rows = (danish_speech / "references.tsv").read_text(encoding="utf-8").splitlines()[1:]
     return dict(row.split("\t", 1) for row in rows if row.strip())
+
+
+CLI_PASSPHRASE = "korrekt hest batteri"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty case store for CLI tests, keyed by a passphrase (no credential store here)."""
+    from assist.secure.keys import ScryptParams, load_keys
+
+    directory = tmp_path / "data"
+    env = {"ASSIST_PASSPHRASE": CLI_PASSPHRASE, "ASSIST_KEY_SOURCE": "passphrase"}
+    # A cheap KDF for the test's key slot; later loads use what the slot records.
+    load_keys(directory, env, new_passphrase_kdf=ScryptParams(log2_n=10))
+    monkeypatch.setenv("ASSIST_DATA_DIR", str(directory))
+    monkeypatch.setenv("ASSIST_KEY_SOURCE", "passphrase")
+    monkeypatch.setenv("ASSIST_PASSPHRASE", CLI_PASSPHRASE)
+    monkeypatch.delenv("ASSIST_LANG", raising=False)
+    monkeypatch.delenv("ASSIST_LETTERHEAD", raising=False)
+    return directory

@@ -21,26 +21,13 @@ from test_casework_samples import (
 )
 
 from assist.cli import main
-from assist.secure.keys import ScryptParams, load_keys
 from assist.signoff.custom_props import read_custom_properties
 from assist.store.session import open_default_store
 
-PASSPHRASE = "korrekt hest batteri"
 SIGNER = "Anne Hansen"
 SECOND_OF_AUDIO = bytes(32_000)
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "data"
-    env = {"ASSIST_PASSPHRASE": PASSPHRASE, "ASSIST_KEY_SOURCE": "passphrase"}
-    load_keys(directory, env, new_passphrase_kdf=ScryptParams(log2_n=10))
-    monkeypatch.setenv("ASSIST_DATA_DIR", str(directory))
-    monkeypatch.setenv("ASSIST_KEY_SOURCE", "passphrase")
-    monkeypatch.setenv("ASSIST_PASSPHRASE", PASSPHRASE)
-    monkeypatch.delenv("ASSIST_LANG", raising=False)
-    monkeypatch.delenv("ASSIST_LETTERHEAD", raising=False)
-    return directory
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -8,22 +8,12 @@ from pathlib import Path
 import pytest
 
 from assist.cli import main
-from assist.secure.keys import ScryptParams, load_keys
-
-PASSPHRASE = "korrekt hest batteri"
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "data"
-    env = {"ASSIST_PASSPHRASE": PASSPHRASE, "ASSIST_KEY_SOURCE": "passphrase"}
-    # A cheap KDF for the test's key slot; later loads use what the slot records.
-    load_keys(directory, env, new_passphrase_kdf=ScryptParams(log2_n=10))
-    monkeypatch.setenv("ASSIST_DATA_DIR", str(directory))
-    monkeypatch.setenv("ASSIST_KEY_SOURCE", "passphrase")
-    monkeypatch.setenv("ASSIST_PASSPHRASE", PASSPHRASE)
+@pytest.fixture(autouse=True)
+def english_messages(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # After `data_dir`, which clears ASSIST_LANG.
     monkeypatch.setenv("ASSIST_LANG", "en")
-    return directory
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
