@@ -31,7 +31,9 @@ def main() -> int:
         examples = max(1, int(args.examples * share))
         started = time.monotonic()
         options = settings(
-            max_examples=examples, deadline=None, database=None,
+            max_examples=examples,
+            deadline=None,
+            database=None,
             suppress_health_check=list(HealthCheck),
         )
         options(given(strategy)(check))()

@@ -33,16 +33,26 @@ def main() -> int:
         results = run_kills(Path(tmp), args.kills, concurrency=args.concurrency, seed=args.seed)
     lost = [r.lost_beyond_bound_s for r in results]
     behind = [r.elapsed_s - r.recovered_s for r in results]
-    print(f"kills: {len(results)} in {time.monotonic() - started:.0f} s "
-          f"(concurrency {args.concurrency})")
-    print(f"kill moment after first write: {min(r.elapsed_s for r in results):.2f}-"
-          f"{max(r.elapsed_s for r in results):.2f} s")
-    print(f"audio lost (elapsed - recovered): median {statistics.median(behind):.2f} s, "
-          f"max {max(behind):.2f} s")
-    print(f"kills losing more than 2 s: {sum(x > 0 for x in lost)} "
-          f"(worst excess {max(lost):.2f} s)  target 0")
-    print(f"recovered audio differing from what was recorded: "
-          f"{sum(not r.content_ok for r in results)}  target 0")
+    print(
+        f"kills: {len(results)} in {time.monotonic() - started:.0f} s "
+        f"(concurrency {args.concurrency})"
+    )
+    print(
+        f"kill moment after first write: {min(r.elapsed_s for r in results):.2f}-"
+        f"{max(r.elapsed_s for r in results):.2f} s"
+    )
+    print(
+        f"audio lost (elapsed - recovered): median {statistics.median(behind):.2f} s, "
+        f"max {max(behind):.2f} s"
+    )
+    print(
+        f"kills losing more than 2 s: {sum(x > 0 for x in lost)} "
+        f"(worst excess {max(lost):.2f} s)  target 0"
+    )
+    print(
+        f"recovered audio differing from what was recorded: "
+        f"{sum(not r.content_ok for r in results)}  target 0"
+    )
     print(f"accepted tampered chunks: {sum(r.tamper_accepted for r in results)}  target 0")
     problems: dict[str, int] = {}
     for r in results:

@@ -54,9 +54,11 @@ def main() -> int:
         assert read_recording(path, key, "paced").complete
         baseline_share = baseline_cpu / baseline_wall
         share = cpu / wall
-        print(f"real time: {args.seconds:.0f} s of audio in {wall:.1f} s wall, process CPU "
-              f"{100 * share:.2f}% of one core (pacing loop alone {100 * baseline_share:.2f}%); "
-              f"recording overhead {100 * max(0.0, share - baseline_share):.2f}%  target < 5%")
+        print(
+            f"real time: {args.seconds:.0f} s of audio in {wall:.1f} s wall, process CPU "
+            f"{100 * share:.2f}% of one core (pacing loop alone {100 * baseline_share:.2f}%); "
+            f"recording overhead {100 * max(0.0, share - baseline_share):.2f}%  target < 5%"
+        )
 
         fast_path = Path(tmp) / "fast.rec"
         writer = RecordingWriter.create(fast_path, key, "fast", clock=lambda: 0.0)
@@ -67,9 +69,11 @@ def main() -> int:
         cpu = time.process_time() - cpu0
         wall = time.monotonic() - wall0
         per_audio_s = cpu / args.fast_seconds
-        print(f"throughput: {args.fast_seconds:.0f} s of audio in {wall:.2f} s wall, "
-              f"{cpu:.2f} CPU s = {1000 * per_audio_s:.2f} ms CPU per audio second "
-              f"({100 * per_audio_s:.2f}% of one core at real time)")
+        print(
+            f"throughput: {args.fast_seconds:.0f} s of audio in {wall:.2f} s wall, "
+            f"{cpu:.2f} CPU s = {1000 * per_audio_s:.2f} ms CPU per audio second "
+            f"({100 * per_audio_s:.2f}% of one core at real time)"
+        )
         started = time.monotonic()
         read = read_recording(fast_path, key, "fast")
         print(f"reading back {read.duration_s:.0f} s: {time.monotonic() - started:.2f} s wall")

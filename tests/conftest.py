@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,3 +53,30 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("ASSIST_LANG", raising=False)
     monkeypatch.delenv("ASSIST_LETTERHEAD", raising=False)
     return directory
+
+
+def _needs_model(what: str) -> None:
+    message = f"the embedded {what} model is not installed (assist models install)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def asr_model() -> Any:
+    """The installed default Whisper model, through the model store (hashes checked)."""
+    from assist.errors import AssistError
+    from assist.models.store import DEFAULT_ASR_MODEL, open_store
+
+    try:
+        return open_store().resolve(DEFAULT_ASR_MODEL, "asr")
+    except AssistError:
+        _needs_model("Whisper")
+
+
+@pytest.fixture(scope="session")
+def whisper(asr_model: Any) -> Any:
+    """The embedded Whisper model, loaded once per test session."""
+    from assist.asr.whisper_engine import WhisperEngine
+
+    return WhisperEngine(asr_model.path, asr_model.model_id)

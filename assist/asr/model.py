@@ -1,0 +1,29 @@
+"""Which speech model to load: an id from the model store (verified), or a model directory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from assist.asr.whisper_engine import WhisperEngine, WhisperSettings
+
+
+def resolve_asr_model(model: str | None, env: Mapping[str, str] | None = None) -> tuple[str, Path]:
+    """(model_id, directory), through the model store, which checks the files' hashes.
+
+    A model IT placed by hand is registered first with `assist models import`, so that it is
+    verified like every other model.
+    """
+    from assist.models.store import DEFAULT_ASR_MODEL, open_store
+
+    installed = open_store(env).resolve(model or DEFAULT_ASR_MODEL, "asr")
+    return installed.model_id, installed.path
+
+
+def load_engine(
+    model: str | None,
+    env: Mapping[str, str] | None = None,
+    settings: WhisperSettings | None = None,
+) -> WhisperEngine:
+    model_id, directory = resolve_asr_model(model, env)
+    return WhisperEngine(directory, model_id, settings)

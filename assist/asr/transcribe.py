@@ -1,0 +1,119 @@
+"""Batch transcription: audio in, guarded transcript segments out, as a cancellable generator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from assist.asr.engine import AsrEngine, EngineSegment, Samples
+from assist.asr.guards import guard_segment
+from assist.asr.languages import check_language
+from assist.asr.normalize import normalize_danish
+from assist.audio.decode import decode_audio
+from assist.audio.sink import SAMPLE_RATE
+from assist.cancel import CancelToken, Progress
+from assist.transcript import Segment, Transcript, Word
+
+DECODE_STAGE = "decode"
+TRANSCRIBE_STAGE = "transcribe"
+
+
+class SegmentNumbering:
+    """Turns guarded engine output into transcript Segments with running ids and offsets.
+
+    Shared by batch and live transcription so both apply the same guards the same way.
+    """
+
+    def __init__(self, first_segment_id: int = 0) -> None:
+        self.next_id = first_segment_id
+        self._previous_text: str | None = None
+
+    def convert(self, raw: EngineSegment, offset_s: float = 0.0) -> Segment | None:
+        guarded = guard_segment(raw, self._previous_text)
+        if guarded is None:
+            return None
+        self._previous_text = normalize_danish(guarded.text)
+        words = tuple(
+            Word(
+                start_s=offset_s + w.start_s,
+                end_s=offset_s + w.end_s,
+                text=w.text.strip(),
+                confidence=w.probability,
+            )
+            for w in guarded.words
+            if w.text.strip()
+        )
+        segment = Segment(
+            segment_id=self.next_id,
+            start_s=offset_s + guarded.start_s,
+            end_s=offset_s + guarded.end_s,
+            text=guarded.text,
+            confidence=guarded.confidence,
+            words=words,
+            flags=guarded.flags,
+        )
+        self.next_id += 1
+        return segment
+
+
+def transcribe(
+    audio: Samples,
+    engine: AsrEngine,
+    *,
+    language: str = "da",
+    cancel: CancelToken | None = None,
+) -> Iterator[Progress | Segment]:
+    """Yield Progress (seconds of audio done / total) and each Segment as soon as it is decoded.
+
+    Cancelling stops between segments (raising Cancelled); segments already yielded stay valid.
+    """
+    language = check_language(language)
+    cancel = cancel or CancelToken()
+    total_s = audio.size / SAMPLE_RATE
+    numbering = SegmentNumbering()
+    yield Progress(TRANSCRIBE_STAGE, 0.0, total_s)
+    cancel.raise_if_cancelled()
+    for raw in engine.transcribe(audio, language, speech_only=True):
+        cancel.raise_if_cancelled()
+        segment = numbering.convert(raw)
+        if segment is not None:
+            yield segment
+        yield Progress(TRANSCRIBE_STAGE, min(raw.end_s, total_s), total_s)
+    yield Progress(TRANSCRIBE_STAGE, total_s, total_s)
+
+
+def transcribe_file(
+    path: Path,
+    engine: AsrEngine,
+    *,
+    language: str = "da",
+    cancel: CancelToken | None = None,
+) -> Iterator[Progress | Segment | Transcript]:
+    """Decode `path`, transcribe it, and finish with the whole Transcript as the last item."""
+    language = check_language(language)
+    cancel = cancel or CancelToken()
+    yield Progress(DECODE_STAGE, 0.0, None)
+    audio = decode_audio(path)
+    cancel.raise_if_cancelled()
+    segments: list[Segment] = []
+    for item in transcribe(audio, engine, language=language, cancel=cancel):
+        if isinstance(item, Segment):
+            segments.append(item)
+        yield item
+    yield Transcript(
+        language=language,
+        duration_s=audio.size / SAMPLE_RATE,
+        model=engine.model_id,
+        segments=tuple(segments),
+    )
+
+
+def collect(items: Iterable[Progress | Segment | Transcript]) -> Transcript:
+    """Run a transcribe_file generator to the end and return its Transcript."""
+    result: Transcript | None = None
+    for item in items:
+        if isinstance(item, Transcript):
+            result = item
+    if result is None:
+        raise ValueError("the generator ended without a transcript")
+    return result
