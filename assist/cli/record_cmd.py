@@ -38,6 +38,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--live", action="store_true", help="transskribér undervejs / transcribe while recording"
     )
+    parser.add_argument(
+        "--case",
+        dest="case_id",
+        metavar="ID",
+        help="optag krypteret i en sag (kræver samtykke) / record encrypted into a case "
+        "(needs consent)",
+    )
     parser.add_argument("--json", action="store_true", help="JSON-linjer / JSON lines")
     parser.add_argument("--model", help="model-id (standard: whisper-base-ct2) / model id")
     parser.add_argument("--language", default="da", help="talesprog (standard: da) / language")
@@ -48,7 +55,49 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    return record(args, ctx, sinks=[], extra_on_segment=None)
+    if args.case_id is None:
+        return record(args, ctx, sinks=[], extra_on_segment=None)
+    return _record_into_case(args, ctx)
+
+
+def _record_into_case(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Encrypted audio and each committed live segment go into the case as they come, so a
+    crash loses at most the last second of audio and none of the committed transcript."""
+    from assist.asr.languages import check_language
+    from assist.audio.decode import iter_pcm_chunks
+    from assist.models.store import DEFAULT_ASR_MODEL, open_store
+    from assist.store.session import open_store_for_cli
+
+    check_language(args.language)
+    _check_input(args.input, iter_pcm_chunks)  # before a recording row exists
+    model = open_store().resolve(args.model or DEFAULT_ASR_MODEL, "asr") if args.live else None
+    with open_store_for_cli(ctx.lang) as store:
+        case_id = store.resolve_case_id(args.case_id)
+        recording = store.start_recording(
+            case_id, transcript_model=model.model_id if model else "none"
+        )
+        try:
+            code = record(args, ctx, sinks=[recording], extra_on_segment=recording.on_segment)
+        finally:
+            recording.stop()
+        if model is not None:
+            transcript = store.load_transcript(case_id)
+            store.record_event(
+                "transcribed",
+                case_id,
+                model=model.model_id,
+                model_sha256=model.sha256,
+                segments=len(transcript.segments) if transcript else 0,
+                duration_s=round(recording.duration_s, 1),
+            )
+    if not args.json:
+        ctx.say(
+            f"Optagelsen er gemt krypteret i sag {case_id} ({recording.duration_s:.1f} s). "
+            f"Næste skridt: assist draft --case {case_id}",
+            f"The recording is stored encrypted in case {case_id} "
+            f"({recording.duration_s:.1f} s). Next: assist draft --case {case_id}",
+        )
+    return code
 
 
 def record(
@@ -56,7 +105,7 @@ def record(
     ctx: CliContext,
     *,
     sinks: Sequence[AudioSink],
-    extra_on_segment: Callable[[Segment], None] | None,
+    extra_on_segment: Callable[[Segment], object] | None,
 ) -> int:
     """The recording loop behind `assist record`; `sinks` and `extra_on_segment` are where a case
     store attaches (encrypted audio, segments saved as they are committed)."""
