@@ -14,6 +14,7 @@ import os
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from assist import __version__, netguard
 from assist.cli.context import CliContext
@@ -22,8 +23,38 @@ from assist.errors import INTERNAL, AssistError, Cancelled, Language, parse_lang
 log = logging.getLogger("assist")
 
 
+class _Parser(argparse.ArgumentParser):
+    """No abbreviated options: `--lang` must never be taken for `--language`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
+def _pop_lang(argv: list[str]) -> tuple[list[str], str | None]:
+    """`--lang X` may stand anywhere on the line (before `--`); the last one wins."""
+    rest: list[str] = []
+    lang: str | None = None
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token == "--":
+            rest.extend(argv[index:])
+            break
+        if token == "--lang" and index + 1 < len(argv):
+            lang = argv[index + 1]
+            index += 2
+            continue
+        if token.startswith("--lang="):
+            lang = token.split("=", 1)[1]
+        else:
+            rest.append(token)
+        index += 1
+    return rest, lang
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="assist",
         description="Assist: lokal transskription og journalnotater (offline notes)",
     )
@@ -42,12 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     # Nothing in Assist may reach a network; any library that tries fails fast instead.
     netguard.install()
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv, lang_option = _pop_lang(list(sys.argv[1:] if argv is None else argv))
     lang_from_env = os.environ.get("ASSIST_LANG")
     try:
+        lang = parse_language(lang_option or lang_from_env)
         parser = build_parser()
         args = parser.parse_args(argv)
-        lang = parse_language(args.lang or lang_from_env)
     except AssistError as error:
         print(error.message(parse_language_or_default(lang_from_env)), file=sys.stderr)
         return error.exit_code
