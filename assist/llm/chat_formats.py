@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assist.errors import AssistError, Msg
 from assist.llm.engine import LlmEngine
@@ -65,15 +65,8 @@ CHATML = ChatFormat(
     markers=("<|im_start|>", "<|im_end|>"),
 )
 # Qwen 3 thinks aloud unless the answer opens with an empty think block (its "no think" mode).
-QWEN3 = ChatFormat(
-    family="qwen3",
-    begin="",
-    system_open=CHATML.system_open,
-    system_close=CHATML.system_close,
-    user_open=CHATML.user_open,
-    user_close=CHATML.user_close,
-    assistant_open="<|im_start|>assistant\n<think>\n\n</think>\n\n",
-    markers=CHATML.markers,
+QWEN3 = replace(
+    CHATML, family="qwen3", assistant_open="<|im_start|>assistant\n<think>\n\n</think>\n\n"
 )
 LLAMA3 = ChatFormat(
     family="llama3",
