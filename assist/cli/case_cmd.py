@@ -99,15 +99,23 @@ def _show(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.print_json(case.to_dict())
         return 0
     yes_no = {True: ("ja", "yes"), False: ("nej", "no")}
+    states_da = {"draft": "kladde", "signed": "underskrevet", "exported": "eksporteret"}
+    recording_da = {"recording": "optager", "stopped": "stoppet", "recovered": "genskabt"}
+    consent_da = {
+        "given": "givet",
+        "refused": "afvist",
+        "not-asked": "ikke spurgt",
+        "withdrawn": "trukket tilbage",
+    }
     consent_by = f" ({case.consent.by})" if case.consent.by else ""
     ctx.print(f"{case.case_id}  {case.title}")
-    ctx.say(f"  tilstand: {case.state}", f"  state: {case.state}")
+    ctx.say(f"  tilstand: {states_da.get(case.state, case.state)}", f"  state: {case.state}")
     ctx.say(f"  notattype: {case.note_type or '-'}", f"  note type: {case.note_type or '-'}")
     if case.participants:
         names = ", ".join(case.participants)
         ctx.say(f"  deltagere: {names}", f"  participants: {names}")
     ctx.say(
-        f"  samtykke: {case.consent.status}{consent_by}",
+        f"  samtykke: {consent_da.get(case.consent.status, case.consent.status)}{consent_by}",
         f"  consent: {case.consent.status}{consent_by}",
     )
     ctx.say(
@@ -124,7 +132,8 @@ def _show(args: argparse.Namespace, ctx: CliContext) -> int:
     for rec in case.recordings:
         whole = ("hel", "complete") if rec.complete else ("ufuldstændig", "incomplete")
         ctx.say(
-            f"  optagelse {rec.recording_id}: {rec.duration_s:.1f} s, {whole[0]}, {rec.state}",
+            f"  optagelse {rec.recording_id}: {rec.duration_s:.1f} s, {whole[0]}, "
+            f"{recording_da.get(rec.state, rec.state)}",
             f"  recording {rec.recording_id}: {rec.duration_s:.1f} s, {whole[1]}, {rec.state}",
         )
     return 0
