@@ -44,12 +44,8 @@ from assist.transcript import Segment, Transcript  # noqa: E402
 EVAL_DIR = REPO / "bench" / "drafting_eval"
 # Which flag kinds count as catching a planted error of each kind.
 CATCHES = {
-    "number": {"unsupported_number", "unsupported_amount", "unsupported_date", "unsupported_time"},
-    "amount": {"unsupported_amount", "unsupported_number"},
-    "date": {"unsupported_date"},
-    "time": {"unsupported_time"},
-    "name": {"unsupported_name"},
-    "negation": {"negation_mismatch"},
+    kind: set(flags)
+    for kind, flags in tomllib.loads((EVAL_DIR / "catches.toml").read_text("utf-8")).items()
 }
 _VERBS = (
     "er",

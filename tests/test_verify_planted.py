@@ -15,12 +15,8 @@ from assist.transcript import Segment, Transcript
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "bench" / "drafting_eval"
 EXPECTED = {
-    "number": {"unsupported_number", "unsupported_amount", "unsupported_date", "unsupported_time"},
-    "amount": {"unsupported_amount", "unsupported_number"},
-    "date": {"unsupported_date"},
-    "time": {"unsupported_time"},
-    "name": {"unsupported_name"},
-    "negation": {"negation_mismatch"},
+    kind: set(flags)
+    for kind, flags in tomllib.loads((EVAL_DIR / "catches.toml").read_text("utf-8")).items()
 }
 
 
