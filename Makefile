@@ -9,7 +9,13 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 ASSIST := $(VENV)/bin/assist
 SAMPLE := tests/fixtures/sample-da.wav
-LLAMA_CPP := llama-cpp-python==0.3.36
+# The llama.cpp build flags live in packaging/llama-cpp.env (the Windows build reads it too). The
+# compiled wheel is kept in a folder named by a hash of version and flags, so a change of flags
+# always compiles anew and pip's cache can never hand back a wheel built with other flags.
+include packaging/llama-cpp.env
+WHEEL_CACHE ?= $(HOME)/.cache/assist/wheels
+LLAMA_KEY := $(shell printf '%s\n%s\n' '$(LLAMA_CPP_VERSION)' '$(LLAMA_CPP_CMAKE_ARGS)' | sha256sum | cut -c1-16)
+LLAMA_WHEELS := $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(LLAMA_KEY)
 # System libraries Qt needs to start (offscreen or under Xvfb), and the tools tests use.
 APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libxcb-cursor0 xvfb
@@ -31,17 +37,29 @@ test: venv system-deps models
 
 venv: $(VENV)/.installed
 
-# llama-cpp-python compiles llama.cpp (about 10 minutes on 2 cores) the first time; pip caches the
-# wheel, so later installs take seconds. The filter shows the compile steps as progress.
-$(VENV)/.installed: pyproject.toml
+# llama-cpp-python compiles llama.cpp (about 10 minutes on 2 cores) the first time, with the
+# portable flags; the wheel is kept in $(LLAMA_WHEELS), so later set-ups take seconds.
+$(VENV)/.installed: pyproject.toml packaging/llama-cpp.env $(LLAMA_WHEELS)/.complete
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	@echo "== llama-cpp-python (compiles once, then comes from pip's cache)"
-	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install -v $(LLAMA_CPP) 2>&1 \
-		| grep --line-buffered -E '^ *\[[0-9]+/[0-9]+\]|Successfully|Using cached|already satisfied|ERROR|rror:' \
-		| sed -u -E 's/^ *(\[[0-9]+\/[0-9]+\]) .*/  compiling llama.cpp \1/'
+	$(PIP) install --quiet --force-reinstall --no-deps $(LLAMA_WHEELS)/llama_cpp_python-*.whl
+	$(PIP) install --quiet $(LLAMA_WHEELS)/llama_cpp_python-*.whl
 	$(PIP) install --quiet -e '.[models,test]'
 	touch $@
+
+# No prerequisite: the folder name already holds the flags (a fresh clone must not rebuild).
+$(LLAMA_WHEELS)/.complete:
+	@echo "== llama-cpp-python $(LLAMA_CPP_VERSION), portable build (flags: packaging/llama-cpp.env)"
+	rm -rf $(LLAMA_WHEELS).partial && mkdir -p $(LLAMA_WHEELS).partial
+	CMAKE_ARGS="$(LLAMA_CPP_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+		$(PYTHON) -m pip wheel -v --no-cache-dir --no-deps --no-binary llama-cpp-python \
+		-w $(LLAMA_WHEELS).partial llama-cpp-python==$(LLAMA_CPP_VERSION) 2>&1 \
+		| grep --line-buffered -E '^ *\[[0-9]+/[0-9]+\]|Successfully|Saved|ERROR|rror:' \
+		| sed -u -E 's/^ *(\[[0-9]+\/[0-9]+\]) .*/  compiling llama.cpp \1/'
+	printf 'version=%s\ncmake_args=%s\n' '$(LLAMA_CPP_VERSION)' '$(LLAMA_CPP_CMAKE_ARGS)' \
+		> $(LLAMA_WHEELS).partial/BUILD-FLAGS
+	touch $(LLAMA_WHEELS).partial/.complete
+	rm -rf $(LLAMA_WHEELS) && mv $(LLAMA_WHEELS).partial $(LLAMA_WHEELS)
 
 system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

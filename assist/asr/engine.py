@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from assist.asr.live import SpeechDetector
 
 Samples = npt.NDArray[np.float32]
 
@@ -54,6 +57,14 @@ class AsrEngine(Protocol):
         """
         ...
 
+    def speech_detector(self, min_pause_s: float) -> SpeechDetector:
+        """Voice activity detection where this engine runs (in its worker, for a worker)."""
+        ...
+
+    def close(self) -> None:
+        """Unload the model (ends its worker process)."""
+        ...
+
 
 class FakeAsrEngine:
     """Replays scripted segments, for tests; records every call it gets."""
@@ -75,6 +86,14 @@ class FakeAsrEngine:
     @property
     def model_id(self) -> str:
         return self._model_id
+
+    def speech_detector(self, min_pause_s: float) -> SpeechDetector:
+        from assist.asr.live import SileroSpeechDetector
+
+        return SileroSpeechDetector(min_pause_s)
+
+    def close(self) -> None:
+        pass
 
     def transcribe(
         self, audio: Samples, language: str, *, speech_only: bool = True

@@ -10,13 +10,18 @@ stops, however long the meeting was.
 
 The transcriber is synchronous and single-threaded; whoever records decides on threads (see
 assist/asr/session.py), so recording never waits for recognition.
+
+When the recogniser's worker process crashes, the same audio is tried once more with a fresh
+worker. If that crashes too, the audio is set aside and transcribed after the recording stops,
+and live transcription goes on with the next utterance; after three such losses in a row it
+stops trying until `finish()`. Recording itself never depends on any of this.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -25,9 +30,12 @@ from assist.asr.languages import check_language
 from assist.asr.transcribe import SegmentNumbering
 from assist.audio.decode import pcm_bytes_to_float32
 from assist.audio.sink import SAMPLE_RATE
+from assist.engines.worker import EngineCrashed
 from assist.transcript import Segment
 
 Region = tuple[int, int]  # [start, end) in samples
+_T = TypeVar("_T")
+_MAX_FAILURES_IN_A_ROW = 3
 
 
 class SpeechDetector(Protocol):
@@ -109,7 +117,7 @@ class LiveTranscriber:
         self._engine = engine
         self._language = check_language(language)
         self._settings = settings or LiveSettings()
-        self._detector = detector or SileroSpeechDetector(self._settings.min_pause_s)
+        self._detector = detector or engine.speech_detector(self._settings.min_pause_s)
         self._on_segment = on_segment
         self._numbering = SegmentNumbering(first_segment_id)
         self._buffer = np.zeros(0, dtype=np.float32)
@@ -119,6 +127,10 @@ class LiveTranscriber:
         self._partial_byte = b""
         self._finished = False
         self.segments: list[Segment] = []
+        # Audio the recogniser crashed on: (absolute start sample, samples), for `finish()`.
+        self._missed: list[tuple[int, Samples]] = []
+        self._failures_in_a_row = 0
+        self.interruptions: list[EngineCrashed] = []
 
     @property
     def received_s(self) -> float:
@@ -141,20 +153,93 @@ class LiveTranscriber:
         if self._unchecked < self._settings.check_every_s * SAMPLE_RATE:
             return []
         self._unchecked = 0
-        return self._commit_ready()
+        if self._failures_in_a_row >= _MAX_FAILURES_IN_A_ROW:
+            self._set_aside()
+            return []
+        before = len(self.segments)
+        try:
+            self._commit_ready()
+        except EngineCrashed:
+            self._failures_in_a_row += 1
+            self._set_aside()
+        else:
+            self._failures_in_a_row = 0
+        return self.segments[before:]
 
     def finish(self) -> list[Segment]:
         """Transcribe whatever speech is still pending; after this the transcript is complete."""
         if self._finished:
             return []
         self._finished = True
-        regions = self._detector.speech_regions(self._buffer)
-        committed: list[Segment] = []
-        if regions:
-            start = max(0, regions[0][0] - self._lead_in)
-            committed = self._transcribe_span(start, regions[-1][1])
+        before = len(self.segments)
+        if self._failures_in_a_row >= _MAX_FAILURES_IN_A_ROW:
+            self._set_aside()
+        try:
+            regions = self._regions(self._buffer)
+            if regions:
+                start = max(0, regions[0][0] - self._lead_in)
+                self._transcribe_span(start, regions[-1][1])
+        except EngineCrashed:
+            self._set_aside()
         self._drop(self._buffer.size)
-        return committed
+        # What the recogniser crashed on during the recording, with a fresh worker.
+        still_missed: list[tuple[int, Samples]] = []
+        for start_sample, audio in self._missed:
+            try:
+                self._transcribe_missed(start_sample, audio)
+            except EngineCrashed:
+                still_missed.append((start_sample, audio))
+        self._missed = still_missed
+        return self.segments[before:]
+
+    @property
+    def missed_s(self) -> float:
+        """Audio the recogniser crashed on and that is not transcribed (yet: `finish()` tries
+        again). The recording itself has all of it."""
+        return sum(audio.size for _, audio in self._missed) / SAMPLE_RATE
+
+    def _set_aside(self) -> None:
+        """Keep the whole buffer for `finish()` and carry on with fresh audio."""
+        if self._buffer.size:
+            self._missed.append((self._buffer_start, self._buffer.copy()))
+        self._buffer_start += self._buffer.size
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._history = np.zeros(0, dtype=np.float32)
+
+    def _transcribe_missed(self, start_sample: int, audio: Samples) -> None:
+        regions = self._regions(audio)
+        if not regions:
+            return
+        start = max(0, regions[0][0] - self._lead_in)
+        offset_s = (start_sample + start) / SAMPLE_RATE
+        raws = self._recognise(audio[start : regions[-1][1]])
+        self._commit([s for raw in raws if (s := self._numbering.convert(raw, offset_s))])
+
+    def _regions(self, audio: Samples) -> list[Region]:
+        return self._retrying(lambda: self._detector.speech_regions(audio))
+
+    def _recognise(self, chunk: Samples) -> list[EngineSegment]:
+        return self._retrying(
+            lambda: list(self._engine.transcribe(chunk, self._language, speech_only=True))
+        )
+
+    def _retrying(self, call: Callable[[], _T]) -> _T:
+        """`call()`, and once more (with a fresh worker) if the recogniser's worker crashed."""
+        try:
+            return call()
+        except EngineCrashed as crash:
+            self.interruptions.append(crash)
+        try:
+            return call()
+        except EngineCrashed as crash:
+            self.interruptions.append(crash)
+            raise
+
+    def _commit(self, committed: list[Segment]) -> None:
+        self.segments.extend(committed)
+        if self._on_segment is not None:
+            for segment in committed:
+                self._on_segment(segment)
 
     # AudioSink side
     def write(self, pcm: bytes) -> None:
@@ -172,7 +257,7 @@ class LiveTranscriber:
         max_utterance = int(self._settings.max_utterance_s * SAMPLE_RATE)
         min_pause = int(self._settings.min_pause_s * SAMPLE_RATE)
         while True:
-            regions = self._detector.speech_regions(self._buffer)
+            regions = self._regions(self._buffer)
             if not regions:
                 # Only silence: keep a short tail so the start of the next word survives.
                 self._drop(max(0, self._buffer.size - self._lead_in))
@@ -212,16 +297,13 @@ class LiveTranscriber:
         context_s = context.size / SAMPLE_RATE
         offset_s = (self._buffer_start + start) / SAMPLE_RATE - context_s
         committed: list[Segment] = []
-        for raw in self._engine.transcribe(chunk, self._language, speech_only=True):
+        for raw in self._recognise(chunk):
             new_part = _after(raw, context_s)
             segment = None if new_part is None else self._numbering.convert(new_part, offset_s)
             if segment is not None:
                 committed.append(segment)
         self._drop(end)
-        self.segments.extend(committed)
-        if self._on_segment is not None:
-            for segment in committed:
-                self._on_segment(segment)
+        self._commit(committed)
         return committed
 
     def _drop(self, samples: int) -> None:

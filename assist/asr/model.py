@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assist.asr.whisper_engine import WhisperEngine, WhisperSettings
+from assist.asr.whisper_engine import WhisperSettings
+
+if TYPE_CHECKING:
+    from assist.engines.asr_worker import WorkerAsrEngine
 
 
 def resolve_asr_model(model: str | None, env: Mapping[str, str] | None = None) -> tuple[str, Path]:
@@ -24,6 +28,10 @@ def load_engine(
     model: str | None,
     env: Mapping[str, str] | None = None,
     settings: WhisperSettings | None = None,
-) -> WhisperEngine:
+) -> WorkerAsrEngine:
+    """The verified model, loaded in a speech recognition worker process."""
+    from assist.engines.asr_worker import WhisperSpec, WorkerAsrEngine
+
     model_id, directory = resolve_asr_model(model, env)
-    return WhisperEngine(directory, model_id, settings)
+    spec = WhisperSpec(str(directory), model_id, settings or WhisperSettings())
+    return WorkerAsrEngine.start(spec)

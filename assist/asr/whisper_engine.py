@@ -11,13 +11,16 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from assist.asr.engine import EngineSegment, EngineWord, Samples
 from assist.audio.sink import SAMPLE_RATE
 from assist.errors import AssistError, Msg
+
+if TYPE_CHECKING:
+    from assist.asr.live import SpeechDetector
 
 _WINDOW_S = 30  # Whisper hears 30 s at a time
 _PIECE_S = 120  # long audio goes to the batched pipeline in pieces of at most this
@@ -93,6 +96,14 @@ class WhisperEngine:
     @property
     def settings(self) -> WhisperSettings:
         return self._settings
+
+    def speech_detector(self, min_pause_s: float) -> SpeechDetector:
+        from assist.asr.live import SileroSpeechDetector
+
+        return SileroSpeechDetector(min_pause_s)
+
+    def close(self) -> None:
+        pass  # CTranslate2 frees the model with the object
 
     def with_settings(self, settings: WhisperSettings) -> WhisperEngine:
         """The same loaded model decoding with other settings (no second copy in memory)."""

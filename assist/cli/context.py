@@ -25,6 +25,10 @@ class CliContext:
     def error(self, text: str) -> None:
         print(text, file=self.stderr)
 
+    def warn(self, da: str, en: str) -> None:
+        """A line on stderr in the user's language (what went wrong, or what it cost)."""
+        print(en if self.lang == "en" else da, file=self.stderr)
+
     def print_json(self, data: Any) -> None:
         print(json.dumps(data, ensure_ascii=False, indent=2), file=self.stdout)
         self.stdout.flush()

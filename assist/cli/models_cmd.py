@@ -65,6 +65,15 @@ def register(subparsers: Any) -> None:
     remove.add_argument("model_id", metavar="ID")
     remove.set_defaults(handler=run_remove)
 
+    qualify = commands.add_parser(
+        "qualify",
+        help="kør kvalifikationstesten igen / run the qualification test again",
+        description="Kør kvalifikationstesten (igen) på en sprogmodel, også efter et nedbrud. / "
+        "Run the drafting qualification test (again) on a language model, also after a crash.",
+    )
+    qualify.add_argument("model_id", metavar="ID")
+    qualify.set_defaults(handler=run_qualify)
+
     verify = commands.add_parser("verify", help="kontrollér modelfiler / verify model files")
     verify.add_argument("model_id", nargs="?", metavar="ID")
     verify.add_argument("--full", action="store_true", help="læs alle filer igen / re-read all")
@@ -111,6 +120,11 @@ def _fit_text(status: ModelStatus, lang: str) -> str:
     if status.kind == "llm":
         if status.qualified is True:
             names.append("kvalificeret" if index == 0 else "qualified")
+        elif status.qualification_outcome == "crashed":
+            signal = status.qualification_signal
+            names.append(
+                f"gik ned ved kvalifikation ({signal})" if index == 0 else f"crashed ({signal})"
+            )
         elif status.qualified is False:
             names.append("ikke kvalificeret" if index == 0 else "not qualified")
     return ", ".join(names)
@@ -239,6 +253,13 @@ def run_remove(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
+def run_qualify(args: argparse.Namespace, ctx: CliContext) -> int:
+    store = _open()
+    store.resolve(args.model_id, "llm")  # unknown, not installed, changed or not an LLM: says so
+    _qualify(ctx, store, args.model_id)
+    return 0 if store.status(args.model_id).qualified else 1
+
+
 def _qualify(ctx: CliContext, store: ModelStore, model_id: str) -> None:
     """Run the drafting gate on a language model, if the gate is part of this build."""
     try:
@@ -269,7 +290,16 @@ def _qualify(ctx: CliContext, store: ModelStore, model_id: str) -> None:
     verdict = store.qualification(model_id)
     report = verdict["report"] if verdict else {}
     counts = f"{report.get('probes_passed', '?')}/{report.get('probes_total', '?')}"
-    if verdict is None:
+    if report.get("outcome") == "crashed":
+        signal = report.get("signal", "")
+        ctx.say(
+            f"{model_id}: sprogmodellen gik ned under kvalifikationstesten ({signal}) og bruges "
+            f"ikke til kladder; Assist kører videre. Prøv igen: assist models qualify {model_id}",
+            f"{model_id}: the language model crashed during the qualification test ({signal}) "
+            f"and is not used for drafting; Assist carries on. Retry: assist models qualify "
+            f"{model_id}",
+        )
+    elif verdict is None:
         ctx.say(
             f"{model_id}: ikke kvalificeret; bruges ikke til kladder.",
             f"{model_id}: not qualified; not used for drafting.",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from assist.cli.context import CliContext
 
 if TYPE_CHECKING:
+    from assist.asr.live import LiveTranscriber
     from assist.asr.session import SessionResult
     from assist.audio.sink import AudioSink
     from assist.transcript import Segment
@@ -136,9 +137,32 @@ def record(
     if not args.json:
         ctx.say("Optager ... (Ctrl+C stopper)", "Recording ... (Ctrl+C stops)")
     source = file_source(args.input, block_s=args.block_ms / 1000, realtime=args.realtime)
-    result = run_session(source, sinks, transcriber, on_segment)
+    try:
+        result = run_session(source, sinks, transcriber, on_segment)
+    finally:
+        if transcriber is not None:
+            engine.close()
     _report(result, args, ctx)
-    return 0
+    return 0 if transcriber is None else _report_interruptions(transcriber, ctx)
+
+
+def _report_interruptions(transcriber: LiveTranscriber, ctx: CliContext) -> int:
+    """Speech recognition crashed during the recording: say so once, and what it cost."""
+    if not transcriber.interruptions:
+        return 0
+    ctx.error(transcriber.interruptions[0].message(ctx.lang))
+    missed_s = transcriber.missed_s
+    if missed_s == 0:
+        ctx.warn(
+            "Talegenkendelsen blev genstartet, og hele optagelsen er transskriberet.",
+            "Speech recognition was restarted, and the whole recording is transcribed.",
+        )
+        return 0
+    ctx.warn(
+        f"{missed_s:.0f} s af optagelsen kunne ikke transskriberes; lyden er gemt.",
+        f"{missed_s:.0f} s of the recording could not be transcribed; the audio is kept.",
+    )
+    return 1
 
 
 def _check_input(path: Path, iter_chunks: Callable[[Path], Any]) -> None:

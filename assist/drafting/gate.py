@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from assist.cancel import CancelToken
 from assist.drafting.llm_drafter import LlmDrafter
 from assist.drafting.types import Template, TemplateSection
+from assist.engines.worker import EngineCrashed
 from assist.llm.engine import LlmEngine
 from assist.transcript import Transcript
 
@@ -263,6 +264,7 @@ def qualify(
     report = {
         "gate_version": GATE_VERSION,
         "passed": passed,
+        "outcome": "passed" if passed else "failed",
         "probes_passed": sum(r.passed for r in results),
         "probes_total": len(results),
         "model_name": engine.metadata.get("general.name", ""),
@@ -275,6 +277,9 @@ class _InstalledLlm(Protocol):
     @property
     def path(self) -> Path: ...
 
+    @property
+    def sha256(self) -> str: ...
+
 
 class QualificationStore(Protocol):
     """The part of `assist.models.store.ModelStore` the gate uses."""
@@ -284,28 +289,43 @@ class QualificationStore(Protocol):
     def record_qualification(self, model_id: str, passed: bool, report: dict[str, Any]) -> None: ...
 
 
-def _load_llama(path: Path) -> LlmEngine:
-    from assist.llm.llama_engine import LlamaCppEngine
+def _load_in_worker(installed: _InstalledLlm) -> LlmEngine:
+    from assist.engines.llm_worker import LlamaSpec, WorkerLlmEngine
 
-    return LlamaCppEngine(path)
+    return WorkerLlmEngine.start(LlamaSpec(str(installed.path), installed.sha256))
 
 
 def qualify_installed(
     store: QualificationStore,
     model_id: str,
     *,
-    engine_factory: Callable[[Path], LlmEngine] = _load_llama,
+    engine_factory: Callable[[Path], LlmEngine] | None = None,
     cancel: CancelToken | None = None,
 ) -> Qualification:
-    """Load an installed model (hash-verified by the store), run the gate, record the verdict."""
+    """Load an installed model (hash-verified by the store), run the gate, record the verdict.
+
+    The model runs in a worker process. If it crashes (on this CPU, with this file), the verdict
+    is `crashed` with the signal, recorded like any other, so it is not tried at every start.
+    """
     installed = store.resolve(model_id, "llm")
-    engine = engine_factory(installed.path)
     try:
-        result = qualify(engine, cancel)
-    finally:
-        close = getattr(engine, "close", None)
-        if callable(close):
-            close()
+        engine = engine_factory(installed.path) if engine_factory else _load_in_worker(installed)
+        try:
+            result = qualify(engine, cancel)
+        finally:
+            engine.close()
+    except EngineCrashed as crash:
+        report: dict[str, Any] = {
+            "gate_version": GATE_VERSION,
+            "passed": False,
+            "outcome": "crashed",
+            "reason": crash.reason,
+            "signal": crash.signal_name,
+            "probes_passed": 0,
+            "probes_total": len(PROBES),
+            "probes": [],
+        }
+        result = Qualification(passed=False, report=report)
     store.record_qualification(model_id, result.passed, result.report)
     return result
 

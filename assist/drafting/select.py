@@ -121,8 +121,9 @@ def _default_llm_model() -> str:
 
 
 def _load_llm(installed: Any) -> Drafter:
+    """The LLM drafter, its model loaded in a worker process (a crash there cannot end Assist)."""
     from assist.drafting.llm_drafter import LlmDrafter
-    from assist.llm.llama_engine import LlamaCppEngine
+    from assist.engines.llm_worker import LlamaSpec, WorkerLlmEngine
 
-    engine = LlamaCppEngine(installed.path)
+    engine = WorkerLlmEngine.start(LlamaSpec(str(installed.path), installed.sha256))
     return LlmDrafter(engine, installed.model_id, installed.sha256)

@@ -56,6 +56,10 @@ class LlmEngine(Protocol):
         """The strings of those control tokens (e.g. '<end_of_turn>'), for neutralising input."""
         ...
 
+    def close(self) -> None:
+        """Unload the model (ends its worker process)."""
+        ...
+
     def stream(
         self,
         prompt_tokens: Sequence[int],

@@ -95,6 +95,9 @@ class FakeLlmEngine:
     def control_token_texts(self) -> frozenset[str]:
         return frozenset(self._control_ids)
 
+    def close(self) -> None:
+        pass
+
     def stream(
         self,
         prompt_tokens: Sequence[int],

@@ -123,6 +123,9 @@ class ModelStatus:
     fit: Mapping[str, bool]
     qualified: bool | None
     source: str
+    # The gate's verdict: "passed", "failed" or "crashed" (with the signal); None: never judged.
+    qualification_outcome: str | None = None
+    qualification_signal: str = ""
     notes_da: str = ""
     notes_en: str = ""
     problem: Problem | None = None
@@ -139,6 +142,9 @@ class ModelStatus:
             "licence": self.licence,
             "fit": dict(self.fit),
             "qualified": self.qualified,
+            "qualification": None
+            if self.qualification_outcome is None
+            else {"outcome": self.qualification_outcome, "signal": self.qualification_signal},
             "source": self.source,
             "origin": self.origin,
             "problem": self.problem,
@@ -309,6 +315,8 @@ class ModelStore:
             licence=spec.licence,
             fit=spec.fit,
             qualified=None if qualification is None else bool(qualification.get("passed")),
+            qualification_outcome=_outcome(qualification),
+            qualification_signal=str((qualification or {}).get("report", {}).get("signal", "")),
             source=spec.source,
             notes_da=spec.notes_da,
             notes_en=spec.notes_en,
@@ -345,3 +353,13 @@ class ModelStore:
             report=dict(report),
         )
         self.registry.set_qualification(model_id, record)
+
+
+def _outcome(qualification: Mapping[str, Any] | None) -> str | None:
+    if qualification is None:
+        return None
+    report = qualification.get("report") or {}
+    outcome = report.get("outcome")
+    if outcome in ("passed", "failed", "crashed"):
+        return str(outcome)
+    return "passed" if qualification.get("passed") else "failed"  # records from before outcomes
