@@ -2,8 +2,9 @@
 
 Started as `python -m assist.engines.child` (see `worker.worker_command`). Before anything else
 it shuts the network door (the same guard as the app), turns core dumps off (a dump would hold
-transcripts in plain text) and ignores Ctrl+C, which the parent handles. A reader thread takes messages off the pipe, so a cancel reaches the
-running job's token while the main thread is busy in native code.
+transcripts in plain text) and ignores Ctrl+C, which the parent handles. A reader thread takes
+messages off the pipe, so a cancel reaches the running job's token while the main thread is
+busy in native code.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Each message is a 4-byte length and a pickle, over the worker's stdin and a priv
 its stdout (the worker points its own stdout at stderr, so what native code prints never mixes
 with messages). Parent to worker: `Start` first, with the spec; then `Call` starts a job,
 `CancelJob` asks it to stop, `Shutdown` ends the worker. Worker to parent: `Ready` once the
-model has loaded, then per job any number of `Event`s and one `Done` or `Failed`. Job 0 is the model load itself.
+model has loaded, then per job any number of `Event`s and one `Done` or `Failed`. Job 0 is the
+model load itself.
 """
 
 from __future__ import annotations
