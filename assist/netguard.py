@@ -7,10 +7,12 @@ refused, so a library that tries to reach a model hub fails at once instead of l
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 OFFLINE_ENVIRONMENT = {
     "HF_HUB_OFFLINE": "1",
@@ -26,8 +28,34 @@ class NetworkBlockedError(OSError):
     """Raised instead of opening a network connection."""
 
 
-def _refuse(*_args: Any, **_kwargs: Any) -> Any:
+# Every refusal is also written to stderr with this mark, in the app and in engine workers, so
+# a test (or IT) can count attempts across processes; the line names the call, never data.
+REFUSAL_MARK = "assist-netguard: refused"
+
+
+def _refuse(what: str) -> NoReturn:
+    stream = sys.stderr
+    if stream is not None:  # none in a windowed app
+        with contextlib.suppress(OSError, ValueError):
+            print(f"{REFUSAL_MARK} {what}", file=stream, flush=True)
     raise NetworkBlockedError("Assist is offline by design: network access is blocked")
+
+
+def _refuser(what: str) -> Callable[..., Any]:
+    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+        _refuse(what)
+
+    return refuse
+
+
+def _guarded(method: Callable[..., Any], what: str) -> Callable[..., Any]:
+    def guarded(self: socket.socket, *args: Any, **kwargs: Any) -> Any:
+        if self.family in _NETWORK_FAMILIES:
+            _refuse(what)
+        return method(self, *args, **kwargs)
+
+    guarded.assist_guard = True  # type: ignore[attr-defined]
+    return guarded
 
 
 def install() -> None:
@@ -36,24 +64,13 @@ def install() -> None:
         os.environ.setdefault(name, value)
     if is_installed():
         return
-    original_connect: Callable[..., Any] = socket.socket.connect
-    original_connect_ex: Callable[..., Any] = socket.socket.connect_ex
-
-    def guarded_connect(self: socket.socket, address: Any) -> Any:
-        if self.family in _NETWORK_FAMILIES:
-            _refuse()
-        return original_connect(self, address)
-
-    def guarded_connect_ex(self: socket.socket, address: Any) -> Any:
-        if self.family in _NETWORK_FAMILIES:
-            _refuse()
-        return original_connect_ex(self, address)
-
-    guarded_connect.assist_guard = True  # type: ignore[attr-defined]
-    socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]
-    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign,assignment]
-    socket.getaddrinfo = _refuse
-    socket.create_connection = _refuse
+    for method in ("connect", "connect_ex", "sendto", "sendmsg"):
+        original = getattr(socket.socket, method)
+        setattr(socket.socket, method, _guarded(original, f"socket.{method}"))
+    for function in (
+        "getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr", "create_connection",
+    ):  # fmt: skip
+        setattr(socket, function, _refuser(f"socket.{function}"))
 
 
 def is_installed() -> bool:

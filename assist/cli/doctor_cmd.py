@@ -9,6 +9,7 @@ from typing import Any
 
 from assist import __version__, netguard
 from assist.cli.context import CliContext
+from assist.errors import AssistError
 
 COMPONENTS = (
     "faster-whisper",
@@ -41,6 +42,26 @@ def _versions() -> dict[str, str | None]:
     return found
 
 
+def _cpu() -> dict[str, Any]:
+    """This CPU's features, the baseline the LLM build needs, and what the build really uses."""
+    from assist.engines import cpu
+    from assist.engines.llm_worker import llama_build_info
+
+    report: dict[str, Any] = cpu.detect().as_json()
+    try:
+        build = llama_build_info()
+    except AssistError as error:  # not installed, or the library cannot start on this CPU
+        report["llama_cpp_build"] = {"error": error.code, "message_da": error.message("da"),
+                                     "message_en": error.message("en")}  # fmt: skip
+    else:
+        report["llama_cpp_build"] = {
+            "features": sorted(build.features),
+            "beyond_baseline": list(build.beyond_baseline),
+        }
+    report["ctranslate2"] = "chooses its CPU kernels at run time"
+    return report
+
+
 def collect() -> dict[str, Any]:
     from assist.models.store import DEFAULT_ASR_MODEL, DEFAULT_LLM_MODEL, open_store
     from assist.paths import data_dir
@@ -69,6 +90,7 @@ def collect() -> dict[str, Any]:
             "guard_active": netguard.is_installed(),
             "offline_environment": {k: v for k, v in netguard.OFFLINE_ENVIRONMENT.items()},
         },
+        "cpu": _cpu(),
         "versions": _versions(),
     }
 
@@ -121,6 +143,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         f"Netværk: blokeret for Assist (spærre {guard}; modeller læses kun fra disk)",
         f"Network: blocked for Assist (guard {guard_en}; models load from disk only)",
     )
+    _say_cpu(ctx, report["cpu"])
     ctx.say("Versioner:", "Versions:")
     for name, version in report["versions"].items():
         ctx.print(f"  {name:<18} {version or '-'}")
@@ -131,3 +154,34 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         return 1
     ctx.say("Klar.", "Ready.")
     return 0
+
+
+def _say_cpu(ctx: CliContext, cpu: dict[str, Any]) -> None:
+    if cpu["features_known"]:
+        have = " ".join(name.upper() for name, present in cpu["features"].items() if present)
+    else:
+        have = "?"
+    ctx.say(f"Processor: {cpu['model']} ({have})", f"Processor: {cpu['model']} ({have})")
+    build = cpu["llama_cpp_build"]
+    if "error" in build:
+        ctx.say(
+            f"  llama.cpp kan ikke starte: {build['message_da']}",
+            f"  llama.cpp cannot start: {build['message_en']}",
+        )
+    else:
+        used = " ".join(f.upper() for f in build["features"])
+        ctx.say(f"  llama.cpp bygget til: {used}", f"  llama.cpp built for: {used}")
+    if cpu["llm_supported"]:
+        ctx.say(
+            "  Sprogmodellen kan køre på denne processor (bærbar build: AVX2, FMA, F16C, BMI2).",
+            "  The language model can run on this processor (portable build: AVX2, FMA, F16C, "
+            "BMI2).",
+        )
+    else:
+        missing = ", ".join(m.upper() for m in cpu["missing_for_llm"])
+        ctx.say(
+            f"  Sprogmodellen kan ikke køre her (mangler {missing}); udkast laves ved "
+            "struktureret udtræk.",
+            f"  The language model cannot run here (lacks {missing}); drafts are made by "
+            "structured extraction.",
+        )

@@ -128,13 +128,25 @@ def handle_draft(args: argparse.Namespace, ctx: CliContext) -> int:
 def draft_and_report(
     ctx: CliContext, transcript: Any, template: Any, engine: str, model: str | None
 ) -> Any:
-    """Draft with the chosen engine; say on stderr when `auto` fell back to the structured one."""
+    """Draft with the chosen engine; say on stderr when `auto` fell back to the structured one,
+    also when the language model's worker crashed while drafting (`llm` then fails instead)."""
     from assist.drafting.pipeline import build_draft
     from assist.drafting.select import choose_drafter
+    from assist.drafting.structured import StructuredDrafter
+    from assist.engines.worker import EngineCrashed
 
     choice = choose_drafter(engine, model)
     try:
         draft = build_draft(choice.drafter, transcript, template)
+    except EngineCrashed as crash:
+        if engine != "auto":
+            raise
+        ctx.error(crash.message(ctx.lang))
+        ctx.warn(
+            "Udkastet er lavet ved struktureret udtræk i stedet.",
+            "The draft was made by structured extraction instead.",
+        )
+        return build_draft(StructuredDrafter(), transcript, template)
     finally:
         choice.close()
     if choice.note is not None:

@@ -66,11 +66,15 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         )
         started = time.monotonic()
         transcript: Transcript | None = None
-        for item in transcribe_file(args.audio, engine, language=language):
-            if isinstance(item, Transcript):
-                transcript = item
-            elif isinstance(item, Progress) and item.fraction is not None and ctx.stderr.isatty():
-                print(f"\r{item.fraction:4.0%}", end="", file=ctx.stderr, flush=True)
+        tty = ctx.stderr.isatty()
+        try:
+            for item in transcribe_file(args.audio, engine, language=language):
+                if isinstance(item, Transcript):
+                    transcript = item
+                elif isinstance(item, Progress) and item.fraction is not None and tty:
+                    print(f"\r{item.fraction:4.0%}", end="", file=ctx.stderr, flush=True)
+        finally:
+            engine.close()  # before the language model loads: one model in memory at a time
         assert transcript is not None
         transcribe_s = time.monotonic() - started
         store.save_transcript(case_id, transcript, model_sha256=asr_sha256)

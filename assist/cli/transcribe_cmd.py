@@ -44,14 +44,17 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     show_progress = ctx.stderr.isatty() and not args.json
     streaming = args.output is None and not args.json
     segments: list[Segment] = []
-    for item in transcribe(audio, engine, language=language):
-        if isinstance(item, Segment):
-            segments.append(item)
-            if streaming:
-                ctx.print(segment_line(item, ctx.lang))
-                ctx.stdout.flush()
-        elif isinstance(item, Progress) and show_progress and item.fraction is not None:
-            print(f"\r{item.fraction:4.0%}", end="", file=ctx.stderr, flush=True)
+    try:
+        for item in transcribe(audio, engine, language=language):
+            if isinstance(item, Segment):
+                segments.append(item)
+                if streaming:
+                    ctx.print(segment_line(item, ctx.lang))
+                    ctx.stdout.flush()
+            elif isinstance(item, Progress) and show_progress and item.fraction is not None:
+                print(f"\r{item.fraction:4.0%}", end="", file=ctx.stderr, flush=True)
+    finally:
+        engine.close()  # the recogniser's worker ends here, its memory with it
     if show_progress:
         print("\r     \r", end="", file=ctx.stderr, flush=True)
     transcript = Transcript(

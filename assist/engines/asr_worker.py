@@ -18,7 +18,7 @@ from assist.asr.engine import AsrEngine, EngineSegment, Samples
 from assist.asr.live import Region, SileroSpeechDetector, SpeechDetector
 from assist.asr.whisper_engine import WhisperSettings
 from assist.cancel import CancelToken
-from assist.engines.messages import EngineKind, ServedEngine
+from assist.engines.messages import EngineKind, EngineSpec, ServedEngine
 from assist.engines.worker import EngineWorker, WorkerLimits, drain
 
 _VAD_PAD_S = 0.2  # SileroSpeechDetector's defaults
@@ -80,13 +80,18 @@ class WhisperSpec:
 class WorkerAsrEngine:
     """An `AsrEngine` whose recogniser runs in a worker process."""
 
-    def __init__(self, worker: EngineWorker) -> None:
+    def __init__(self, worker: EngineWorker, cancel: CancelToken | None = None) -> None:
         self._worker = worker
-        self._model_id = cast(str, worker.info())  # loads the model (raises on failure)
+        self._model_id = cast(str, worker.info(cancel))  # loads the model (raises on failure)
 
     @classmethod
-    def start(cls, spec: WhisperSpec, limits: WorkerLimits | None = None) -> WorkerAsrEngine:
-        return cls(EngineWorker(spec, limits))
+    def start(
+        cls,
+        spec: EngineSpec,
+        limits: WorkerLimits | None = None,
+        cancel: CancelToken | None = None,
+    ) -> WorkerAsrEngine:
+        return cls(EngineWorker(spec, limits), cancel)
 
     @property
     def worker(self) -> EngineWorker:

@@ -16,7 +16,7 @@ from pathlib import Path
 from assist.errors import AssistError, Msg
 
 # Keep in step with LLAMA_CPU_BASELINE in packaging/llama-cpp.env.
-BASELINE: tuple[str, ...] = ("avx", "avx2", "fma", "f16c")
+BASELINE: tuple[str, ...] = ("avx", "avx2", "fma", "f16c", "bmi2")
 # Shown by `assist doctor`: what the engines could use, and what the portable build leaves out.
 REPORTED: tuple[str, ...] = (
     "sse4_2", "avx", "avx2", "fma", "f16c", "bmi2", "avx512f", "avx512_vnni", "amx_tile",
@@ -26,11 +26,11 @@ REPORTED: tuple[str, ...] = (
 CPU_BELOW_BASELINE = Msg(
     "engine.cpu_below_baseline",
     da="Processoren mangler {missing}, som sprogmodellen i Assist er bygget til (kræver AVX2, "
-    "FMA og F16C: Intel fra 2013 (Haswell) eller AMD fra 2015 og nyere). Udkast laves ved "
-    "struktureret udtræk i stedet.",
+    "FMA, F16C og BMI2: Intel Core fra 2013 (Haswell) eller AMD fra 2015 og nyere). Sprogmodellen "
+    "bruges ikke på denne pc; udkast laves ved struktureret udtræk.",
     en="The processor lacks {missing}, which Assist's language model is built for (needs AVX2, "
-    "FMA and F16C: Intel from 2013 (Haswell) or AMD from 2015 on). Drafts are made by "
-    "structured extraction instead.",
+    "FMA, F16C and BMI2: Intel Core from 2013 (Haswell) or AMD from 2015 on). The language "
+    "model is not used on this PC; drafts are made by structured extraction.",
 )
 
 
@@ -90,3 +90,31 @@ def require_baseline(report: Callable[[], CpuReport] = detect) -> None:
     missing = report().missing
     if missing:
         raise AssistError(CPU_BELOW_BASELINE, missing=", ".join(m.upper() for m in missing))
+
+
+@dataclass(frozen=True)
+class LlamaBuildInfo:
+    """What the installed llama.cpp library was compiled to use (its own system info)."""
+
+    features: frozenset[str]  # lower-case, e.g. {"avx2", "fma", "openmp"}
+
+    @classmethod
+    def parse(cls, system_info: str) -> LlamaBuildInfo:
+        """From 'CPU : SSE3 = 1 | AVX2 = 1 | AVX512 = 0 | ...'."""
+        found: set[str] = set()
+        for part in system_info.replace("CPU :", "|").split("|"):
+            name, _, value = part.partition("=")
+            if value.strip() == "1":
+                found.add(name.strip().lower())
+        return cls(frozenset(found))
+
+    @property
+    def beyond_baseline(self) -> tuple[str, ...]:
+        """Instruction sets the library uses that the baseline does not promise (must be none)."""
+        allowed = {*BASELINE, "sse3", "ssse3", "sse4_1", "sse4_2"}
+        return tuple(
+            sorted(f for f in self.features if f.startswith(_ISA_PREFIXES) and f not in allowed)
+        )
+
+
+_ISA_PREFIXES = ("sse", "avx", "fma", "f16c", "bmi", "amx", "vnni", "vbmi", "bf16")

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import cast
 
 from assist.cancel import CancelToken
-from assist.engines.messages import EngineKind, ServedEngine
+from assist.engines.cpu import LlamaBuildInfo
+from assist.engines.messages import EngineKind, EngineSpec, ServedEngine
 from assist.engines.worker import EngineWorker, WorkerLimits, drain
 from assist.llm.engine import LlmEngine, StreamEvent
 from assist.llm.llama_engine import DEFAULT_N_CTX, DEFAULT_PROMPT_CHUNK
@@ -89,13 +90,18 @@ class LlamaSpec:
 class WorkerLlmEngine:
     """An `LlmEngine` whose model runs in a worker process."""
 
-    def __init__(self, worker: EngineWorker) -> None:
+    def __init__(self, worker: EngineWorker, cancel: CancelToken | None = None) -> None:
         self._worker = worker
-        self._info = cast(LlmInfo, worker.info())  # loads the model (raises on failure)
+        self._info = cast(LlmInfo, worker.info(cancel))  # loads the model (raises on failure)
 
     @classmethod
-    def start(cls, spec: LlamaSpec, limits: WorkerLimits | None = None) -> WorkerLlmEngine:
-        return cls(EngineWorker(spec, limits))
+    def start(
+        cls,
+        spec: EngineSpec,
+        limits: WorkerLimits | None = None,
+        cancel: CancelToken | None = None,
+    ) -> WorkerLlmEngine:
+        return cls(EngineWorker(spec, limits), cancel)
 
     @property
     def worker(self) -> EngineWorker:
@@ -140,3 +146,44 @@ class WorkerLlmEngine:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+class _ServedSystemInfo:
+    """A worker that loads only the llama.cpp library, to say what it was built for."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def info(self) -> str:
+        return self._text
+
+    def handle(
+        self, method: str, args: tuple[object, ...], cancel: CancelToken
+    ) -> Generator[object, None, object]:
+        raise ValueError(f"unknown method {method!r}")
+        yield  # a generator, like every handler
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class LlamaSystemInfoSpec:
+    @property
+    def kind(self) -> EngineKind:
+        return "llm"
+
+    def build(self) -> ServedEngine:
+        import llama_cpp
+
+        text = llama_cpp.llama_print_system_info()
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        return _ServedSystemInfo(str(text))
+
+
+def llama_build_info(limits: WorkerLimits | None = None) -> LlamaBuildInfo:
+    """The installed llama.cpp's own account of its CPU features, asked in a worker process
+    (so a library that cannot run on this CPU cannot take the caller down)."""
+    with EngineWorker(LlamaSystemInfoSpec(), limits) as worker:
+        return LlamaBuildInfo.parse(cast(str, worker.info()))

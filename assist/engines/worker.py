@@ -10,6 +10,7 @@ into one `EngineCrashed`; the next job starts a fresh worker, which loads the mo
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import queue
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import IO
@@ -121,12 +123,22 @@ def worker_command() -> list[str]:
 
 
 def _worker_environment() -> dict[str, str]:
-    # The worker imports what the parent can (tests' fake specs included), and nothing else.
+    """The worker needs no setting of Assist's (its spec says everything) and above all no
+    passphrase; it imports what the parent can (tests' fake specs included)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ASSIST_")}
     paths = [p for p in sys.path if p and os.path.isdir(p)]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "PYTHONNOUSERSITE": "1"}
+    return {**environment, "PYTHONPATH": os.pathsep.join(paths), "PYTHONNOUSERSITE": "1"}
 
 
 _GONE = object()  # the reader's mark: the worker's pipe closed
+_RUNNING: weakref.WeakSet[EngineWorker] = weakref.WeakSet()
+
+
+@atexit.register
+def _end_workers() -> None:
+    """No worker outlives Assist (one busy in native code would not notice its pipe close)."""
+    for worker in list(_RUNNING):
+        worker.kill()
 
 
 @dataclass
@@ -186,10 +198,11 @@ class EngineWorker:
     def alive(self) -> bool:
         return self._current is not None and self._current.is_alive()
 
-    def info(self) -> object:
-        """What the loaded engine reported (starts the worker if none is running)."""
+    def info(self, cancel: CancelToken | None = None) -> object:
+        """What the loaded engine reported (starts the worker if none is running; `cancel`
+        stops a slow model load within `cancel_grace_s`)."""
         if self._current is None:
-            self._start()
+            self._start(cancel)
         return self._info
 
     def run(
@@ -257,7 +270,7 @@ class EngineWorker:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _start(self) -> None:
+    def _start(self, cancel: CancelToken | None = None) -> None:
         process = subprocess.Popen(
             worker_command(),
             stdin=subprocess.PIPE,
@@ -272,8 +285,9 @@ class EngineWorker:
         reader.start()
         self._current = _Process(process, process.stdin, messages)
         self.starts += 1
+        _RUNNING.add(self)
         self._send(Start(self._spec, self._limits.memory_limit_bytes))
-        message = self._receive(LOAD_JOB, None, self._limits.load_timeout_s)
+        message = self._receive(LOAD_JOB, cancel, self._limits.load_timeout_s)
         if isinstance(message, Failed):
             self.kill()
             raise self._error(message)

@@ -125,3 +125,18 @@ class FakeAsrSpec:
         if self.when == "load":
             misbehave(self.how, self.once_flag)
         return ServedAsr(_TroubledAsr(self), _energy)
+
+
+@dataclass(frozen=True)
+class PhoneHomeSpec:
+    """An engine whose loading tries the network, as a library that phones home would."""
+
+    @property
+    def kind(self) -> EngineKind:
+        return "llm"
+
+    def build(self) -> ServedEngine:
+        import socket
+
+        socket.create_connection(("192.0.2.1", 80), timeout=1)  # TEST-NET-1; refused before use
+        raise AssertionError("the worker reached the network")
