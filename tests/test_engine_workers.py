@@ -180,3 +180,13 @@ def test_one_job_at_a_time_per_worker() -> None:
         stream.close()
     finally:
         worker.close()
+
+
+def test_exit_codes_are_named_as_the_user_sees_them() -> None:
+    from assist.engines.worker import describe_exit
+
+    assert describe_exit(-11) == ("crashed", "SIGSEGV")
+    assert describe_exit(-9) == ("killed", "SIGKILL")
+    assert describe_exit(0xC0000005) == ("crashed", "ACCESS_VIOLATION")  # Windows
+    assert describe_exit(0xC0000017) == ("out_of_memory", "NO_MEMORY")
+    assert describe_exit(3) == ("crashed", "exit 3")

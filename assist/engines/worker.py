@@ -98,6 +98,16 @@ class EngineCrashed(AssistError):
         self.signal_name = signal_name
 
 
+# How Windows reports a process that died of the same faults (NTSTATUS exit codes).
+_WINDOWS_FAULTS = {
+    0xC0000005: "ACCESS_VIOLATION",
+    0xC000001D: "ILLEGAL_INSTRUCTION",
+    0xC0000409: "STACK_BUFFER_OVERRUN",  # also what abort() ends in
+    0xC00000FD: "STACK_OVERFLOW",
+    0xC0000017: "NO_MEMORY",
+}
+
+
 def describe_exit(exitcode: int | None) -> tuple[str, str]:
     """(reason, signal name) for a worker's exit code."""
     if exitcode is not None and exitcode < 0:
@@ -106,6 +116,9 @@ def describe_exit(exitcode: int | None) -> tuple[str, str]:
         except ValueError:
             name = f"signal {-exitcode}"
         return ("killed" if name == "SIGKILL" else "crashed"), name
+    if exitcode is not None and exitcode in _WINDOWS_FAULTS:
+        name = _WINDOWS_FAULTS[exitcode]
+        return ("out_of_memory" if name == "NO_MEMORY" else "crashed"), name
     return "crashed", f"exit {exitcode}"
 
 
