@@ -109,26 +109,41 @@ def clean_sentence(raw: str) -> str:
     return text[0].upper() + text[1:]
 
 
+_WORD_BEFORE = re.compile(r"[\w.]+$")
+_LOOK_BACK = 100  # characters: longer than any abbreviation or number that matters here
+
+
+def _next_char(joined: str, index: int) -> str:
+    """The first non-space character after `index` ('' at the end). Never copies the text:
+    these checks run at every full stop, so a slice of the rest would make drafting quadratic."""
+    position = index + 1
+    while position < len(joined) and joined[position].isspace():
+        position += 1
+    return joined[position] if position < len(joined) else ""
+
+
+def _starts_anew(char: str) -> bool:
+    return not char or char.isupper() or char in "»\"'("
+
+
 def _ends_sentence(joined: str, index: int, at_segment_end: bool) -> bool:
     """Is the [.!?] at `index` a sentence end (not "kl.", "12. december", or an ellipsis)?"""
     char = joined[index]
-    rest = joined[index + 1 :]
-    if char == "." and (rest.startswith(".") or joined[index - 1 : index] == "."):
+    if char == "." and (joined[index + 1 : index + 2] == "." or joined[index - 1 : index] == "."):
         return False
-    stripped = rest.lstrip()
+    following = _next_char(joined, index)
     if char == ".":
-        word = re.search(r"([\w.]+)$", joined[:index])
-        if word and (word.group(1).lower() in _ABBREVIATIONS or word.group(1).isdigit()):
-            return not stripped or stripped[0].isupper() or stripped[0] in "»\"'("
-    return at_segment_end or not stripped or stripped[0].isupper() or stripped[0] in "»\"'("
+        word = _WORD_BEFORE.search(joined, max(0, index - _LOOK_BACK), index)
+        if word and (word.group(0).lower() in _ABBREVIATIONS or word.group(0).isdigit()):
+            return _starts_anew(following)
+    return at_segment_end or _starts_anew(following)
 
 
 def _unpunctuated_end(joined: str, start: int, index: int, max_words: int) -> bool:
     """A segment that ends without punctuation ends the sentence if the next one starts anew."""
     if joined[index] in ",;:—–…" or joined[index - 2 : index + 1] == "...":
         return False
-    following = joined[index + 1 :].lstrip()
-    if following[:1].isupper():
+    if _next_char(joined, index).isupper():
         return True
     return len(joined[start : index + 1].split()) > max_words
 
@@ -161,15 +176,21 @@ def split_sentences(segments: Iterable[Segment], max_words: int = 40) -> list[So
             start = index + 1
     sentences: list[SourceSentence] = []
     start = 0
+    first_span = 0  # spans and sentences both run left to right: skip spans already passed
     for end in [*boundaries, len(joined)]:
         raw = joined[start:end].strip()
         if raw and _WORD.search(raw):
-            sources = tuple(
-                segment_id
-                for seg_start, seg_end, segment_id in spans
-                if _WORD.search(joined[max(seg_start, start) : min(seg_end, end)])
+            while first_span < len(spans) and spans[first_span][1] <= start:
+                first_span += 1
+            sources: list[int] = []
+            for seg_start, seg_end, segment_id in spans[first_span:]:
+                if seg_start >= end:
+                    break
+                if _WORD.search(joined, max(seg_start, start), min(seg_end, end)):
+                    sources.append(segment_id)
+            sentences.append(
+                SourceSentence(raw=raw, text=clean_sentence(raw), sources=tuple(sources))
             )
-            sentences.append(SourceSentence(raw=raw, text=clean_sentence(raw), sources=sources))
         start = end
     return sentences
 

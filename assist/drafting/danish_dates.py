@@ -84,11 +84,26 @@ def _hour_word(token: _Token, allow_24: bool, following: _Token | None = None) -
     return value if 0 < value <= limit else None
 
 
+# The longest number phrase said in words ("to millioner tre hundrede og femogtyve tusind fire
+# hundrede og tolv" is 11 words). Matchers look at most this far ahead, so normalising a text
+# costs time in proportion to its length, not to its length squared.
+_NUMBER_WINDOW = 24
+
+
+def _number_at(tokens: list[_Token], index: int) -> tuple[int, float] | None:
+    """parse_number_words at tokens[index], looking only `_NUMBER_WINDOW` tokens ahead."""
+    parsed = parse_number_words([t.text for t in tokens[index : index + _NUMBER_WINDOW]], 0)
+    if parsed is None:
+        return None
+    end, value = parsed
+    return index + end, value
+
+
 def _minute_words(tokens: list[_Token], index: int) -> tuple[int, int] | None:
     """Minutes said as words/numerals after an hour ("ti tredive"): (end, minutes)."""
     if index >= len(tokens):
         return None
-    parsed = parse_number_words([t.text for t in tokens], index)
+    parsed = _number_at(tokens, index)
     if parsed is None:
         return None
     end, value = parsed
@@ -218,7 +233,7 @@ def _match_date(text: str, tokens: list[_Token], i: int) -> tuple[int, str] | No
 
 
 def _match_amount(text: str, tokens: list[_Token], i: int) -> tuple[int, str] | None:
-    parsed = parse_number_words([t.text for t in tokens], i)
+    parsed = _number_at(tokens, i)
     if parsed is None:
         return None
     end, value = parsed

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from assist.drafting.agreements import strip_annotation
 from assist.drafting.cleaning import split_sentences, words_of
@@ -99,8 +99,7 @@ def _supported(fact: Fact, pool: dict[str, set[str]]) -> bool:
     return fact.value in pool[fact.kind]
 
 
-def _fact_flags(text: str, source: str) -> list[tuple[str, str]]:
-    pool = _value_pool(extract_facts(source))
+def _fact_flags(text: str, pool: dict[str, set[str]]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for fact in extract_facts(text):
         if not _supported(fact, pool):
@@ -120,9 +119,9 @@ def _names(text: str) -> list[str]:
     return names
 
 
-def _name_flags(text: str, source: str, said_anywhere: set[str]) -> list[tuple[str, str]]:
-    source_words = set(words_of(source))
-    source_words |= {w[:-1] for w in source_words if w.endswith("s")}
+def _name_flags(
+    text: str, source_words: set[str], said_anywhere: set[str]
+) -> list[tuple[str, str]]:
     found = []
     for name in _names(text):
         lowered = name.lower()
@@ -153,30 +152,34 @@ def _negation_windows(text: str) -> list[set[str]]:
     return windows
 
 
-def _aligned_sources(draft_content: set[str], source_sentences: list[str]) -> list[str]:
+def _aligned_sources(draft_content: set[str], sources: _Sources) -> list[str]:
     """The source sentences the draft sentence rests on: the most similar ones that together
     cover its content words. A segment often holds more sentences than the draft used."""
-    candidates = [(_content(words_of(s)), s) for s in source_sentences]
+    # Only sentences sharing a content word can help; the index finds them without reading
+    # every sentence of a long typed note for every drafted sentence.
+    candidates = sorted({i for stem in draft_content for i in sources.by_stem.get(stem, ())})
     remaining = set(draft_content)
-    matched: list[str] = []
+    matched: list[int] = []
     while remaining:
-        useful = [(c, s) for c, s in candidates if c & remaining and s not in matched]
+        useful = [i for i in candidates if sources.contents[i] & remaining and i not in matched]
         if not useful:
             break
-        content, sentence = max(
-            useful, key=lambda cs: len(cs[0] & draft_content) / len(cs[0] | draft_content)
+        best = max(
+            useful,
+            key=lambda i: len(sources.contents[i] & draft_content)
+            / len(sources.contents[i] | draft_content),
         )
-        matched.append(sentence)
-        remaining -= content
-    return [s for s in source_sentences if s in matched] or source_sentences
+        matched.append(best)
+        remaining -= sources.contents[best]
+    return [sources.sentences[i] for i in sorted(matched)] or sources.sentences
 
 
-def _negation_flags(text: str, source_sentences: list[str]) -> list[tuple[str, str]]:
+def _negation_flags(text: str, sources: _Sources) -> list[tuple[str, str]]:
     """A negation added, dropped or moved: compared by the words around each negation."""
     text = normalise_danish(strip_annotation(text))
     draft_words = words_of(text.strip("»«"))
     draft_content = _content(draft_words)
-    matched = _aligned_sources(draft_content, source_sentences)
+    matched = _aligned_sources(draft_content, sources)
     source_windows = [w for s in matched for w in _negation_windows(s)]
     unmatched_source = list(source_windows)
     added = 0
@@ -192,8 +195,49 @@ def _negation_flags(text: str, source_sentences: list[str]) -> list[tuple[str, s
     return [(NEGATION_MISMATCH, f"tilføjet {added}, fjernet {dropped}")]
 
 
+@dataclass(frozen=True)
+class _Sources:
+    """What a set of source segments says, prepared once: many sentences cite the same set."""
+
+    sentences: list[str]
+    text: str
+    pool: dict[str, set[str]]
+    words: set[str]  # for names: every word said, also without a genitive -s
+    contents: list[set[str]]  # for negations: each sentence's content stems
+    by_stem: dict[str, list[int]]  # stem -> the sentences (indices) that hold it
+    has_cpr: bool
+    uncertain: bool
+
+
+def _prepared(segments: list[Segment]) -> _Sources:
+    sentences = _source_text(segments) or [s.text for s in segments]
+    text = " ".join(sentences)
+    words = set(words_of(text))
+    words |= {w[:-1] for w in words if w.endswith("s")}
+    contents = [_content(words_of(s)) for s in sentences]
+    by_stem: dict[str, list[int]] = {}
+    for index, stems in enumerate(contents):
+        for stem in stems:
+            by_stem.setdefault(stem, []).append(index)
+    return _Sources(
+        sentences=sentences,
+        text=text,
+        pool=_value_pool(extract_facts(text)),
+        words=words,
+        contents=contents,
+        by_stem=by_stem,
+        has_cpr=any(contains_cpr(s.text) for s in segments),
+        uncertain=any(
+            "low_confidence" in s.flags or "possible_hallucination" in s.flags for s in segments
+        ),
+    )
+
+
 def _sentence_flags(
-    sentence: DraftSentence, segments: dict[int, Segment], said_anywhere: set[str]
+    sentence: DraftSentence,
+    segments: dict[int, Segment],
+    said_anywhere: set[str],
+    prepared: dict[tuple[int, ...], _Sources],
 ) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     sources = [segments[i] for i in sorted(set(sentence.sources)) if i in segments]
@@ -202,15 +246,17 @@ def _sentence_flags(
     if not sources:
         missing = ",".join(str(i) for i in sentence.sources)
         return [(NO_SOURCE, f"ukendte segmenter: {missing}" if missing else ""), *found]
-    if any(contains_cpr(s.text) for s in sources) and not found:
+    key = tuple(s.segment_id for s in sources)
+    if key not in prepared:
+        prepared[key] = _prepared(sources)
+    source = prepared[key]
+    if source.has_cpr and not found:
         found.append((CPR, "kilde"))
-    if any("low_confidence" in s.flags or "possible_hallucination" in s.flags for s in sources):
+    if source.uncertain:
         found.append((UNCERTAIN_SOURCE, ""))
-    source_sentences = _source_text(sources) or [s.text for s in sources]
-    source = " ".join(source_sentences)
-    found += _fact_flags(sentence.text, source)
-    found += _name_flags(sentence.text, source, said_anywhere)
-    found += _negation_flags(sentence.text, source_sentences)
+    found += _fact_flags(sentence.text, source.pool)
+    found += _name_flags(sentence.text, source.words, said_anywhere)
+    found += _negation_flags(sentence.text, source)
     return list(dict.fromkeys(found))
 
 
@@ -218,6 +264,7 @@ def verify_draft(draft: Draft, transcript: Transcript) -> Draft:
     """The same draft with verifier flags recomputed and every flag numbered f1, f2, ..."""
     segments = {s.segment_id: s for s in transcript.segments}
     said_anywhere = set(words_of(transcript.text))
+    prepared: dict[tuple[int, ...], _Sources] = {}
     counter = 0
     sections = []
     for section in draft.sections:
@@ -225,7 +272,8 @@ def verify_draft(draft: Draft, transcript: Transcript) -> Draft:
         for sentence in section.sentences:
             kept = [(f.kind, f.detail) for f in sentence.flags if f.kind not in VERIFIER_KINDS]
             flags = []
-            for kind, detail in [*kept, *_sentence_flags(sentence, segments, said_anywhere)]:
+            found = _sentence_flags(sentence, segments, said_anywhere, prepared)
+            for kind, detail in [*kept, *found]:
                 counter += 1
                 flags.append(Flag(flag_id=f"f{counter}", kind=kind, detail=detail))
             sentences.append(replace(sentence, flags=tuple(flags)))
