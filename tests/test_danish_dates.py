@@ -74,3 +74,12 @@ def test_facts_are_the_same_whether_spoken_or_written() -> None:
 def test_facts_include_numbers_weekdays_and_amounts() -> None:
     facts = {(f.kind, f.value) for f in extract_facts("to børn, på torsdag, 6.200 kroner")}
     assert facts == {("number", "2"), ("weekday", "torsdag"), ("amount", "6200")}
+
+
+def test_a_number_phrase_never_reaches_across_a_date() -> None:
+    # Found by Hypothesis: "tusind" and "4000" on either side of a date were read as 5000,
+    # so a drafted "4000" was flagged as a number never said.
+    from assist.drafting.danish_dates import extract_facts
+
+    numbers = [f.value for f in extract_facts("tusind 12/12 4000") if f.kind == "number"]
+    assert numbers == ["1000", "4000"]

@@ -16,6 +16,7 @@ Relative expressions ("på tirsdag", "i næste uge", "om to uger") are kept as s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assist.drafting.danish_numbers import (
@@ -315,11 +316,19 @@ def extract_facts(text: str) -> list[Fact]:
     for m in _AMOUNT_RE.finditer(normalised):
         value = numeral_value(m.group(1))
         add(m.start(), Fact("amount", _number_key(value or 0.0), m.group(0)), m.span())
-    rest = list(normalised)
-    for start, end in taken:
-        rest[start:end] = " " * (end - start)
-    remaining = "".join(rest)
-    tokens = _tokens(remaining)
+    # Other numbers, read only between the dates, times and amounts already taken: a number
+    # phrase never reaches across one ("tusind 12. december 4000" is 1000 and 4000, not 5000).
+    cursor = 0
+    for start, end in [*sorted(taken), (len(normalised), len(normalised))]:
+        if start > cursor:
+            _add_numbers(normalised, cursor, start, add)
+        cursor = max(cursor, end)
+    return [fact for _, fact in sorted(facts, key=lambda pair: pair[0])]
+
+
+def _add_numbers(text: str, lo: int, hi: int, add: Callable[[int, Fact], None]) -> None:
+    piece = text[lo:hi]
+    tokens = _tokens(piece)
     words = [t.text for t in tokens]
     i = 0
     while i < len(tokens):
@@ -328,10 +337,9 @@ def extract_facts(text: str) -> list[Fact]:
             i += 1
             continue
         end, value = parsed
-        shown = remaining[tokens[i].start : tokens[end - 1].end]
-        add(tokens[i].start, Fact("number", _number_key(value), shown))
+        shown = piece[tokens[i].start : tokens[end - 1].end]
+        add(lo + tokens[i].start, Fact("number", _number_key(value), shown))
         i = end
-    return [fact for _, fact in sorted(facts, key=lambda pair: pair[0])]
 
 
 def _number_key(value: float) -> str:
