@@ -141,14 +141,17 @@ def test_truncated_compressed_file_is_reported(tmp_path: Path, extension: str) -
 
 
 def test_chunks_stream_before_the_truncation_error(tmp_path: Path) -> None:
-    data = SAMPLE_WAV.read_bytes()
-    path = tmp_path / "afkortet.wav"
-    path.write_bytes(data[: len(data) // 2])
+    # A compressed file shows its truncation only at the end (a WAV's header tells it at once:
+    # see test_hardening_inputs.py).
+    codec, rate = ENCODERS["flac"]
+    whole = encode(tmp_path / "whole.flac", tone(30.0), codec, rate)
+    path = tmp_path / "afkortet.flac"
+    path.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     received = 0
     with pytest.raises(AssistError):
         for chunk in iter_pcm_chunks(path):
             received += chunk.size
-    assert received > 16_000 * 15  # the audio that exists was delivered first
+    assert received > 16_000 * 10  # the audio that exists was delivered first
 
 
 def test_file_source_yields_exact_blocks_covering_the_whole_file() -> None:

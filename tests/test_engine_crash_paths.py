@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 from helpers.fake_workers import FakeLlmSpec
 from test_models_cli import model_root  # noqa: F401  (fixture)
-from test_models_fakes import LLM_ID
+from test_models_fakes import LLM_ID, fake_store
 
 import assist.drafting.gate as gate
 import assist.drafting.select as select
 from assist.cli import main
 from assist.drafting.gate import qualify_installed
 from assist.engines.llm_worker import WorkerLlmEngine
-from assist.models.store import ModelStore
 
 EVAL = Path(__file__).resolve().parents[1] / "bench" / "drafting_eval" / "jn01_sygedagpenge.json"
 
@@ -140,9 +139,8 @@ def test_llm_drafting_fails_with_the_crash_message_and_a_non_zero_exit(
 
 
 def test_the_store_keeps_crashed_verdicts_apart_from_failed_ones(tmp_path: Path) -> None:
-    from test_models_fakes import fake_catalog
 
-    store = ModelStore(tmp_path / "m", fake_catalog())
+    store = fake_store(tmp_path / "m")
     store.record_qualification(LLM_ID, False, {"outcome": "crashed", "signal": "SIGILL"})
     status = store.status(LLM_ID)
     assert (status.qualified, status.qualification_outcome) == (False, "crashed")

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.fake_workers import FakeAsrSpec
+from test_live_transcriber import ListSink
 
 from assist.asr import model as asr_model
 from assist.asr.live import LiveSettings, LiveTranscriber
@@ -34,18 +35,6 @@ def _meeting(utterances: int) -> bytes:
 def _blocks(data: bytes, block_s: float = 0.1) -> list[bytes]:
     size = int(block_s * RATE) * 2
     return [data[start : start + size] for start in range(0, len(data), size)]
-
-
-class ListSink:
-    def __init__(self) -> None:
-        self.data = bytearray()
-        self.closed = False
-
-    def write(self, pcm: bytes) -> None:
-        self.data += pcm
-
-    def close(self) -> None:
-        self.closed = True
 
 
 def _live(engine: WorkerAsrEngine) -> LiveTranscriber:

@@ -8,7 +8,13 @@ import types
 from pathlib import Path
 
 import pytest
-from test_models_fakes import ASR_ID, LLM_ID, fake_catalog, gguf_bytes, make_fake_packages
+from test_models_fakes import (
+    ASR_ID,
+    LLM_ID,
+    fake_store,
+    gguf_bytes,
+    make_fake_packages,
+)
 
 import assist.cli.models_cmd as models_cmd
 from assist.cli import main
@@ -32,7 +38,7 @@ CONTRACT_KEYS = {
 def model_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The CLI sees the fake catalog, a fresh model dir and the fake model packages."""
     root = tmp_path / "models"
-    monkeypatch.setattr(models_cmd, "_open", lambda: ModelStore(root, fake_catalog()))
+    monkeypatch.setattr(models_cmd, "_open", lambda: fake_store(root))
     packages = make_fake_packages(tmp_path / "site")
     monkeypatch.syspath_prepend(str(packages.root))
     return root
@@ -179,7 +185,7 @@ def test_an_unwritable_model_dir_is_one_clear_line(
 ) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    monkeypatch.setattr(models_cmd, "_open", lambda: ModelStore(blocker, fake_catalog()))
+    monkeypatch.setattr(models_cmd, "_open", lambda: fake_store(blocker))
     monkeypatch.syspath_prepend(str(make_fake_packages(tmp_path / "site").root))
     code, _, err = run(capsys, "--lang", "en", "models", "install")
     assert code == 1 and "Cannot write to the model folder" in err

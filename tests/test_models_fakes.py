@@ -11,8 +11,10 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from assist.models.catalog import CatalogEntry, SourcePart, load_catalog
+from assist.models.catalog import CatalogEntry, ModelKind, SourcePart, load_catalog
 from assist.models.install import SourceMissing
+from assist.models.store import ModelStore
+from assist.models.trust import FixedKey, registry_key_from
 
 ASR_ID = "fake-asr"
 LLM_ID = "fake-llm"
@@ -118,3 +120,17 @@ def write_model_files(directory: Path, model_id: str) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for name, data in FAKE_FILES[model_id].items():
         (directory / name).write_bytes(data)
+
+
+# The registry key a test's model store signs its records with (real stores derive it from the
+# case store's master key, see assist/models/trust.py).
+TEST_REGISTRY_KEY = FixedKey(registry_key_from(b"\x42" * 32))
+
+
+def loads_fine(kind: ModelKind, path: Path, model_id: str) -> None:
+    """The fakes are not real models: their import skips the load in a worker."""
+
+
+def fake_store(root: Path) -> ModelStore:
+    """A model store on the fake catalog, with a registry key and no real model loading."""
+    return ModelStore(root, fake_catalog(), keys=TEST_REGISTRY_KEY, load_check=loads_fine)

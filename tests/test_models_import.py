@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_models_fakes import ASR_ID, ct2_whisper_bin, fake_catalog, gguf_bytes
+from test_models_fakes import ASR_ID, ct2_whisper_bin, fake_store, gguf_bytes
 
 from assist.cancel import Progress
 from assist.errors import AssistError
@@ -17,7 +17,7 @@ from assist.models.store import ModelStatus, ModelStore
 
 @pytest.fixture
 def store(tmp_path: Path) -> ModelStore:
-    return ModelStore(tmp_path / "models", fake_catalog())
+    return fake_store(tmp_path / "models")
 
 
 def make_ct2_folder(folder: Path, vocabulary: str = "vocabulary.json") -> Path:

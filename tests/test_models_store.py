@@ -8,7 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_models_fakes import ASR_ID, FAKE_FILES, LLM_ID, fake_catalog, write_model_files
+from test_models_fakes import (
+    ASR_ID,
+    FAKE_FILES,
+    LLM_ID,
+    TEST_REGISTRY_KEY,
+    fake_catalog,
+    fake_store,
+    write_model_files,
+)
 
 import assist.models.hashing as hashing
 from assist.errors import AssistError
@@ -26,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def store(tmp_path: Path) -> ModelStore:
-    return ModelStore(tmp_path / "models", fake_catalog())
+    return fake_store(tmp_path / "models")
 
 
 @pytest.fixture
@@ -158,7 +166,7 @@ def test_a_tamper_that_restores_the_modification_time_is_still_caught(
     path.write_bytes(bytes(data))
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     with pytest.raises(AssistError) as raised:
-        ModelStore(installed.root, fake_catalog()).resolve(ASR_ID)
+        fake_store(installed.root).resolve(ASR_ID)
     assert raised.value.code == "models.hash_mismatch"
 
 
@@ -178,7 +186,7 @@ def test_the_hash_cache_spares_rereading_unchanged_files_across_restarts(
     installed.resolve(ASR_ID)
     assert len(blocks_read) == len(FAKE_FILES[ASR_ID])
     blocks_read.clear()
-    ModelStore(installed.root, fake_catalog()).resolve(ASR_ID)  # a new process, same cache file
+    fake_store(installed.root).resolve(ASR_ID)  # a new process, same cache file
     assert blocks_read == []
 
 
@@ -189,7 +197,7 @@ def test_any_change_to_a_file_forces_a_full_rehash(
     config = installed.root / ASR_ID / "config.json"
     config.write_bytes(config.read_bytes())  # same bytes, new identity
     blocks_read.clear()
-    ModelStore(installed.root, fake_catalog()).resolve(ASR_ID)
+    fake_store(installed.root).resolve(ASR_ID)
     assert blocks_read == [config]
 
 
@@ -199,7 +207,7 @@ def test_a_damaged_cache_file_only_costs_a_rehash(
     installed.resolve(ASR_ID)
     (installed.root / hashing.CACHE_FILE_NAME).write_text("{not json")
     blocks_read.clear()
-    assert ModelStore(installed.root, fake_catalog()).resolve(ASR_ID).path.is_dir()
+    assert fake_store(installed.root).resolve(ASR_ID).path.is_dir()
     assert len(blocks_read) == len(FAKE_FILES[ASR_ID])
 
 
@@ -218,7 +226,7 @@ def test_verify_full_rereads_files_the_cache_vouches_for(installed: ModelStore) 
         size=stat.st_size, mtime_ns=stat.st_mtime_ns, ctime_ns=stat.st_ctime_ns, inode=stat.st_ino
     )
     cache_file.write_text(json.dumps(cache))
-    fresh = ModelStore(installed.root, fake_catalog())
+    fresh = fake_store(installed.root)
     assert fresh.status(LLM_ID).verified is True  # the quick check trusts the cache
     results = [r for r in fresh.verify([LLM_ID], full=True) if isinstance(r, ModelStatus)]
     assert [(r.model_id, r.problem) for r in results] == [(LLM_ID, "hash_mismatch")]
@@ -247,13 +255,13 @@ def test_qualification_makes_a_drafting_model_fit_only_if_it_passed(installed: M
     assert failed.qualification is not None and failed.qualification["report"] == {"score": 0.2}
     assert installed.status(LLM_ID).qualified is False
     installed.record_qualification(LLM_ID, True, {"score": 0.9})
-    fresh = ModelStore(installed.root, fake_catalog())  # persisted in registry.json
+    fresh = fake_store(installed.root)  # persisted in registry.json
     assert fresh.resolve(LLM_ID).fit_for_drafting is True
     assert fresh.status(LLM_ID).qualified is True
 
 
 def test_a_model_the_catalog_marks_unfit_stays_unfit_even_if_qualified(tmp_path: Path) -> None:
-    store = open_store({"ASSIST_MODEL_DIR": str(tmp_path)})
+    store = ModelStore(tmp_path, keys=TEST_REGISTRY_KEY)  # the real catalog
     entry = store.catalog[DEFAULT_LLM_MODEL]
     assert entry.fit["drafting"] is False
     store.record_qualification(DEFAULT_LLM_MODEL, True, {})

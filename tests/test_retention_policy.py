@@ -118,10 +118,14 @@ def test_startup_housekeeping_recovers_then_applies_retention(tmp_path: Path) ->
     keys, clock = make_keys(), MovableClock()
     crashed = open_store(tmp_path, keys, clock)
     old = crashed.create_case(title="gammel", consent="given", consent_by="B")
-    crashed.start_recording(old).write(SECOND * 2)  # then the app dies: never stopped
+    first = crashed.start_recording(old)
+    first.write(SECOND * 2)  # then the app dies: never stopped
     clock.advance(days=10)
     fresh = crashed.create_case(title="ny", consent="given", consent_by="B")
-    crashed.start_recording(fresh).write(SECOND)
+    second = crashed.start_recording(fresh)
+    second.write(SECOND)
+    for recording in (first, second):  # what the OS does for a process that died
+        recording._case_lock.release()
     clock.advance(days=21)
     with open_store(tmp_path, keys, clock) as store:
         result = run_startup_housekeeping(store, RetentionPolicy())

@@ -34,7 +34,7 @@ def test_case_commands_round_trip(data_dir: Path, capsys: pytest.CaptureFixture[
         "--consent-by",
         "Borger B",
         "--note-type",
-        "samtale",
+        "journalnotat",
     )
     case_id = out.strip()
     assert code == 0 and len(case_id) == 12
@@ -52,7 +52,7 @@ def test_case_commands_round_trip(data_dir: Path, capsys: pytest.CaptureFixture[
     assert json.loads(out)["consent"]["status"] == "withdrawn"
     code, out, _ = _run(capsys, "audit", "show", "--case", case_id, "--json")
     assert [e["event"] for e in json.loads(out)] == ["case_created", "consent_withdrawn"]
-    code, out, _ = _run(capsys, "case", "delete", case_id)
+    code, out, _ = _run(capsys, "case", "delete", case_id, "--yes")
     assert code == 0
     code, _, err = _run(capsys, "case", "show", case_id)
     assert code == 1 and "does not exist" in err

@@ -20,7 +20,7 @@ from assist.audio.sink import SAMPLE_RATE, SAMPLE_WIDTH_BYTES, AudioSink
 from assist.cancel import CancelToken
 from assist.transcript import Segment
 
-_END = b""  # queue marker: no more audio
+_END = None  # queue marker: no more audio
 
 
 @dataclass(frozen=True)
@@ -48,23 +48,28 @@ def run_session(
     once the recording has ended and the sinks are closed.
     """
     cancel = cancel or CancelToken()
-    blocks: queue.Queue[bytes] = queue.Queue()
+    blocks: queue.Queue[bytes | None] = queue.Queue()
     failure: list[BaseException] = []
     segments: list[Segment] = []
 
     def transcribe_worker() -> None:
         assert transcriber is not None
+        ended = False  # the end marker was taken from the queue
         try:
             while (block := blocks.get()) is not _END:
                 for segment in transcriber.feed(block):
                     segments.append(segment)
                     on_segment(segment)
+            ended = True
             for segment in transcriber.finish():
                 segments.append(segment)
                 on_segment(segment)
         except BaseException as exc:  # handed to the recording thread
             failure.append(exc)
-            while blocks.get() is not _END:  # keep draining so the recorder never blocks
+            # Keep draining so the recorder never blocks, up to the end marker, unless it was
+            # already taken (a failure in finish() or in its on_segment): waiting for a second
+            # one would block the recorder's join() for ever.
+            while not ended and blocks.get() is not _END:
                 pass
 
     worker = None

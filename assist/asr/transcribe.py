@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from assist.asr.engine import AsrEngine, EngineSegment, Samples
@@ -12,6 +13,7 @@ from assist.asr.normalize import normalize_danish
 from assist.audio.decode import decode_audio
 from assist.audio.sink import SAMPLE_RATE
 from assist.cancel import CancelToken, Progress
+from assist.textcheck import remove_forbidden
 from assist.transcript import Segment, Transcript, Word
 
 DECODE_STAGE = "decode"
@@ -32,6 +34,13 @@ class SegmentNumbering:
         guarded = guard_segment(raw, self._previous_text)
         if guarded is None:
             return None
+        # A recogniser may emit characters no export can carry (XML 1.0, bidi controls);
+        # refusing its text would help no one, so they are dropped here.
+        guarded = replace(
+            guarded,
+            text=remove_forbidden(guarded.text),
+            words=tuple(replace(w, text=remove_forbidden(w.text)) for w in guarded.words),
+        )
         self._previous_text = normalize_danish(guarded.text)
         words = tuple(
             Word(

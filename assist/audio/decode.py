@@ -79,9 +79,9 @@ def _check_file(path: Path) -> None:
         raise AssistError(EMPTY_FILE, path=path)
 
 
-def _wav_declared_seconds(path: Path) -> float | None:
-    """A WAV header states its data length; FFmpeg silently clamps it to the file size, so a
-    cut-off WAV would look like a shorter, healthy one unless the header is read here."""
+def _wav_data_chunk(path: Path) -> tuple[float, float] | None:
+    """(declared, present) seconds of a WAV's data chunk: what its header claims and what the
+    file holds. None if it is no WAV or makes no claim."""
     with path.open("rb") as handle:
         head = handle.read(4096)
     if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
@@ -96,9 +96,36 @@ def _wav_declared_seconds(path: Path) -> float | None:
             # 0 and 0xFFFFFFFF mean "unknown" (written while streaming); no claim then.
             if byte_rate <= 0 or chunk_size in (0, 0xFFFFFFFF):
                 return None
-            return chunk_size / byte_rate
+            present = max(0, path.stat().st_size - (position + 8))
+            return chunk_size / byte_rate, min(present, chunk_size) / byte_rate
         position += 8 + chunk_size + (chunk_size & 1)
     return None
+
+
+def _wav_declared_seconds(path: Path) -> float | None:
+    """A WAV header states its data length; FFmpeg silently clamps it to the file size, so a
+    cut-off WAV would look like a shorter, healthy one unless the header is read here."""
+    chunk = _wav_data_chunk(path)
+    return chunk[0] if chunk is not None else None
+
+
+def _is_cut_off(decoded_s: float, declared_s: float | None) -> bool:
+    return (
+        declared_s is not None
+        and decoded_s < declared_s * _TRUNCATION_RATIO
+        and declared_s - decoded_s > _TRUNCATION_MIN_MISSING_S
+    )
+
+
+def _refuse_cut_off_wav(path: Path) -> None:
+    """A WAV shows its truncation before decoding (header vs file size): refused before the
+    first chunk, so a recording from it never starts (and is never marked complete)."""
+    chunk = _wav_data_chunk(path)
+    if chunk is not None and _is_cut_off(chunk[1], chunk[0]):
+        declared_s, present_s = chunk
+        raise AssistError(
+            TRUNCATED, path=path, decoded_s=f"{present_s:.1f}", declared_s=f"{declared_s:.1f}"
+        )
 
 
 def _declared_seconds(path: Path, container: Any, stream: Any) -> float | None:
@@ -116,13 +143,20 @@ def _declared_seconds(path: Path, container: Any, stream: Any) -> float | None:
 def iter_pcm_chunks(path: Path | str) -> Iterator[npt.NDArray[np.int16]]:
     """Decode `path` to 16 kHz mono int16 chunks (any sizes), raising AssistError on bad input.
 
-    The truncation check runs after the last chunk, so a streaming consumer gets the audio that
-    exists before it learns that the file was cut off.
+    A cut-off WAV (its header says how long it is) is refused before the first chunk. For other
+    formats the truncation check runs after the last chunk, so a streaming consumer gets the
+    audio that exists before it learns that the file was cut off.
     """
     import av  # heavy; only when audio is actually decoded
 
     path = Path(path)
     _check_file(path)
+    try:
+        _refuse_cut_off_wav(path)
+    except OSError as exc:
+        raise AssistError(
+            UNREADABLE, path=path, reason=exc.strerror or type(exc).__name__
+        ) from None
     try:
         container = av.open(str(path), mode="r", metadata_errors="ignore")
     except av.FFmpegError:
@@ -158,13 +192,7 @@ def iter_pcm_chunks(path: Path | str) -> Iterator[npt.NDArray[np.int16]]:
         if damaged:
             raise AssistError(NOT_AUDIO, path=path)
         raise AssistError(NO_SOUND, path=path)
-    missing_s = (declared_s or 0.0) - decoded_s
-    cut_off = (
-        declared_s is not None
-        and decoded_s < declared_s * _TRUNCATION_RATIO
-        and missing_s > _TRUNCATION_MIN_MISSING_S
-    )
-    if damaged or cut_off:
+    if damaged or _is_cut_off(decoded_s, declared_s):
         raise AssistError(
             TRUNCATED,
             path=path,

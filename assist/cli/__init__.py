@@ -2,25 +2,36 @@
 
 A command module provides `register(subparsers) -> None`, which adds one or more parsers and sets
 `handler=<function(args, ctx) -> int>` on each. Imports of heavy libraries stay inside handlers so
-that `assist --help` is instant.
+that `assist --help` is instant. An option's `type=` may raise AssistError (see `argtypes.py`):
+it is shown as one line in the user's language with its exit code.
+
+Before every command, what killed writers left in the data folder (and the temporaries of killed
+exports it has notes of) is removed, and writes outside it are noted while the command runs
+(`assist.fsutil.clean_after_crash`, `tracking_outputs`). A closed stdout (`assist case list |
+head -1`) ends the command quietly with exit code 141 (128 + SIGPIPE), like other tools.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import os
 import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from assist import __version__, netguard
-from assist.cli.context import CliContext
+from assist.cli.context import CliContext, OutputClosed, clean_for
+from assist.engines.child import disable_core_dumps
 from assist.errors import INTERNAL, AssistError, Cancelled, Language, parse_language
 
 log = logging.getLogger("assist")
+
+EXIT_BROKEN_PIPE = 141
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,6 +40,12 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse echoes what was typed ("invalid choice: '...'"): no raw control characters.
+        if message:
+            stream = file or sys.stderr
+            super()._print_message(clean_for(stream, message), stream)
 
 
 def _pop_lang(argv: list[str]) -> tuple[list[str], str | None]:
@@ -73,22 +90,39 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     # Nothing in Assist may reach a network; any library that tries fails fast instead.
     netguard.install()
+    disable_core_dumps()  # a core file of Assist would hold what citizens said, in plain text
     argv, lang_option = _pop_lang(list(sys.argv[1:] if argv is None else argv))
     lang_from_env = os.environ.get("ASSIST_LANG")
     try:
         lang = parse_language(lang_option or lang_from_env)
+    except AssistError as error:
+        lang = parse_language_or_default(lang_from_env)
+        print(clean_for(sys.stderr, error.message(lang)), file=sys.stderr)
+        return error.exit_code
+    try:
         parser = build_parser()
         args = parser.parse_args(argv)
     except AssistError as error:
-        print(error.message(parse_language_or_default(lang_from_env)), file=sys.stderr)
+        print(clean_for(sys.stderr, error.message(lang)), file=sys.stderr)
         return error.exit_code
+    except BrokenPipeError:  # `assist --help | head -1`
+        return _quiet_exit_after_broken_pipe()
     ctx = CliContext(lang=lang, stdout=sys.stdout, stderr=sys.stderr)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return 2
     try:
-        return int(handler(args, ctx))
+        with _housekeeping():
+            code = int(handler(args, ctx))
+        ctx.flush()  # short output meets a closed pipe only here
+        return code
+    except OutputClosed:
+        return _quiet_exit_after_broken_pipe()
+    except BrokenPipeError as error:  # from a direct write to stdout, or from something else
+        if _stdout_closed():
+            return _quiet_exit_after_broken_pipe()
+        return _internal_error(ctx, lang, error)
     except Cancelled as error:
         ctx.error(error.message(lang))
         return error.exit_code
@@ -99,11 +133,61 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx.error(error.message(lang))
         return error.exit_code
     except Exception as error:  # never a traceback for a user; the type is enough for IT
-        log.debug("unexpected error", exc_info=True)
-        if os.environ.get("ASSIST_DEBUG"):
-            raise
-        ctx.error(AssistError(INTERNAL, kind=type(error).__name__).message(lang))
-        return 1
+        return _internal_error(ctx, lang, error)
+
+
+def _internal_error(ctx: CliContext, lang: Language, error: Exception) -> int:
+    log.debug("unexpected error", exc_info=True)
+    if os.environ.get("ASSIST_DEBUG"):
+        raise error
+    ctx.error(AssistError(INTERNAL, kind=type(error).__name__).message(lang))
+    return 1
+
+
+@contextlib.contextmanager
+def _housekeeping() -> Iterator[None]:
+    """Remove what killed writers left, then note this command's writes outside the data folder
+    so that a kill now is cleaned up at the next start. Never fails a command: a data folder
+    that cannot be used is reported by the command that needs it."""
+    from assist import fsutil
+    from assist.paths import data_dir
+
+    directory: Path | None
+    try:
+        directory = data_dir()
+    except AssistError:
+        directory = None
+    if directory is not None and directory.is_dir():
+        fsutil.clean_after_crash(directory)
+    else:
+        directory = None
+    with fsutil.tracking_outputs(directory):
+        yield
+
+
+def _stdout_closed() -> bool:
+    """Whether stdout's reader is gone (a pipe's write end with the read end closed reports
+    POLLERR); a BrokenPipeError from an engine worker's pipe is not the user's pipe."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), or no real stdout
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            return True
+        return False
+
+
+def _quiet_exit_after_broken_pipe() -> int:
+    # Python would report the unflushable stdout once more at exit: send what is left nowhere.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
 
 
 def parse_language_or_default(value: str | None) -> Language:

@@ -51,14 +51,20 @@ def _verify(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _show(args: argparse.Namespace, ctx: CliContext) -> int:
+    from assist.store.base import CASE_NOT_FOUND
+
     with _store(ctx) as store:
         # A deleted case's id no longer resolves, but its events stay: accept the id as typed.
         case_id = args.case
-        if case_id:
+        if case_id is not None:
             try:
                 case_id = store.resolve_case_id(case_id)
-            except AssistError:  # unknown or deleted case: show what the log has about it
+            except AssistError as error:
+                if error.msg != CASE_NOT_FOUND:
+                    raise  # several cases start with what was typed
                 case_id = case_id.strip().lower()
+                if not case_id or not store.audit_events(case_id):
+                    raise  # never a case, not even a deleted one: say so
         events = store.audit_events(case_id)
     if args.json:
         ctx.print_json([e.to_dict() for e in events])

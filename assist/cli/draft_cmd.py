@@ -52,6 +52,26 @@ NOT_TEXT = Msg(
     da="Filen '{path}' er ikke tekst i UTF-8.",
     en="The file '{path}' is not UTF-8 text.",
 )
+JSON_CONSTANT = Msg(
+    "draft.json_constant",
+    da="Filen '{path}' er ikke gyldig JSON: {constant} er ikke et tal i JSON. Brug en "
+    "transskription fra 'assist transcribe --json'.",
+    en="The file '{path}' is not valid JSON: {constant} is not a number in JSON. Use a "
+    "transcript from 'assist transcribe --json'.",
+)
+JSON_TOO_DEEP = Msg(
+    "draft.json_too_deep",
+    da="Filen '{path}' er ikke en transskription: dens JSON er indlejret for dybt.",
+    en="The file '{path}' is not a transcript: its JSON is nested too deeply.",
+)
+
+
+class _NotJsonNumber(ValueError):
+    """NaN, Infinity and -Infinity: Python's json reads them, JSON has no such numbers."""
+
+
+def _refuse_constant(name: str) -> object:
+    raise _NotJsonNumber(name)
 
 
 def register(subparsers: Any) -> None:
@@ -87,7 +107,11 @@ def register(subparsers: Any) -> None:
 
 
 def load_input(transcript_path: Path | None, typed_path: Path | None) -> Any:
-    """The transcript to draft from, from a transcript JSON file or a typed-notes file."""
+    """The transcript to draft from, from a transcript JSON file or a typed-notes file.
+
+    The one place transcripts are read from files: JSON is checked against the transcript schema
+    (`Transcript.from_file_data`), and both kinds for characters the exports cannot carry."""
+    from assist.textcheck import BAD_CHAR_IN_FILE, check_text
     from assist.transcript import Transcript
 
     if (transcript_path is None) == (typed_path is None):
@@ -103,17 +127,24 @@ def load_input(transcript_path: Path | None, typed_path: Path | None) -> Any:
     except UnicodeDecodeError:
         raise AssistError(NOT_TEXT, path=str(path)) from None
     if typed_path is not None:
+        check_text(text, BAD_CHAR_IN_FILE, path=str(path))
         return Transcript.from_typed_notes(text)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except _NotJsonNumber as error:
+        raise AssistError(JSON_CONSTANT, path=str(path), constant=str(error)) from None
     except json.JSONDecodeError as error:
         raise AssistError(INVALID_JSON, path=str(path), line=error.lineno) from None
-    if not isinstance(data, dict):
-        raise AssistError(INVALID_JSON, path=str(path), line=1)
-    return Transcript.from_dict(data, source=str(path))
+    except RecursionError:
+        raise AssistError(JSON_TOO_DEEP, path=str(path)) from None
+    return Transcript.from_file_data(data, source=str(path))
 
 
 def handle_draft(args: argparse.Namespace, ctx: CliContext) -> int:
+    from assist.fsutil import check_output_path
+
+    if args.output is not None:
+        check_output_path(args.output)  # before any drafting
     if args.case_id is not None:
         return _draft_case(args, ctx)
     from assist.drafting.templates import DEFAULT_TEMPLATE, get_template, template_dir_from_env
@@ -189,14 +220,14 @@ def _draft_case(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def _output(args: argparse.Namespace, ctx: CliContext, draft: Any, template: Any) -> None:
     from assist.drafting.render import render_text
-    from assist.fsutil import atomic_write_text
+    from assist.fsutil import write_output_text
 
     if args.json:
         output = json.dumps(draft.to_dict(), ensure_ascii=False, indent=2) + "\n"
     else:
         output = render_text(draft, template, ctx.lang)
     if args.output is not None:
-        atomic_write_text(args.output, output)
+        write_output_text(args.output, output)
         ctx.say(f"Udkastet er gemt i {args.output}.", f"The draft was saved to {args.output}.")
     elif args.json:
         ctx.print_json(draft.to_dict())

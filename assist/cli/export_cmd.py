@@ -52,9 +52,13 @@ def letterhead_for(args: argparse.Namespace) -> Path | None:
 
 def _export(args: argparse.Namespace, ctx: CliContext) -> int:
     from assist.casework import export_case, load_case_note
+    from assist.fsutil import output_target
     from assist.store.session import open_store_for_cli
 
     letterhead = letterhead_for(args)
+    for target in (args.docx, args.txt):
+        if target is not None:
+            output_target(target)  # a device, FIFO or socket: refused before either file is written
     with open_store_for_cli(ctx.lang) as store:
         case_id = store.resolve_case_id(args.case_id)
         files = export_case(

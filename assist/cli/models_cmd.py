@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,23 @@ STATE_NAMES = {
     "unreadable": ("kan ikke læses", "unreadable"),
     "size_mismatch": ("ÆNDRET (størrelse)", "CHANGED (size)"),
     "hash_mismatch": ("ÆNDRET (kontrolsum)", "CHANGED (checksum)"),
+    "record_tampered": ("REGISTRERING ÆNDRET UDEN OM ASSIST", "RECORD TAMPERED WITH"),
+    "record_unverified": ("kan ikke kontrolleres", "cannot be checked"),
+}
+# A qualification verdict whose record does not verify (the model is then not qualified).
+VERDICT_PROBLEMS = {
+    "tampered": (
+        "KVALIFIKATIONEN ER ÆNDRET UDEN OM ASSIST, ikke kvalificeret",
+        "QUALIFICATION RECORD TAMPERED WITH, not qualified",
+    ),
+    "other_key": (
+        "kvalifikation skrevet med en anden nøgle, ikke kvalificeret",
+        "qualification signed with another key, not qualified",
+    ),
+    "locked": (
+        "kvalifikationen kan ikke kontrolleres uden nøglen, ikke kvalificeret",
+        "qualification cannot be checked without the key, not qualified",
+    ),
 }
 
 
@@ -82,9 +100,13 @@ def register(subparsers: Any) -> None:
 
 
 def _open() -> ModelStore:
+    from assist.errors import parse_language
     from assist.models.store import open_store
+    from assist.store.session import terminal_passphrase_prompt
 
-    return open_store()
+    # The registry is checked with the case store's key; with a passphrase, Assist may ask.
+    lang = parse_language(os.environ.get("ASSIST_LANG") or None)
+    return open_store(ask_passphrase=terminal_passphrase_prompt(lang))
 
 
 class _ProgressPrinter:
@@ -118,7 +140,10 @@ def _fit_text(status: ModelStatus, lang: str) -> str:
     if not names:
         names.append("kun test" if index == 0 else "testing only")
     if status.kind == "llm":
-        if status.qualified is True:
+        verdict_problem = VERDICT_PROBLEMS.get(status.qualification_outcome or "")
+        if verdict_problem is not None:
+            names.append(verdict_problem[index])
+        elif status.qualified is True:
             names.append("kvalificeret" if index == 0 else "qualified")
         elif status.qualification_outcome == "crashed":
             signal = status.qualification_signal
@@ -272,6 +297,15 @@ def _qualify(ctx: CliContext, store: ModelStore, model_id: str) -> None:
             "modellen er ikke godkendt til kladder.",
             f"{model_id}: the qualification test is not in this version; "
             "the model is not approved for drafting.",
+        )
+        return
+    try:
+        store.require_registry_key()  # the verdict must be signed: know that before the gate
+    except AssistError as error:
+        ctx.error(error.message(ctx.lang))
+        ctx.say(
+            f"{model_id}: kvalifikationstesten er sprunget over; modellen bruges ikke til kladder.",
+            f"{model_id}: the qualification test was skipped; the model is not used for drafting.",
         )
         return
     ctx.say(f"{model_id}: kører kvalifikationstest ...", f"{model_id}: running qualification ...")

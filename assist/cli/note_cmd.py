@@ -128,14 +128,14 @@ def print_flags(flags: tuple[FlagView, ...], ctx: CliContext, *, stream: Any = N
     """One line per flag: id, kind (detail), resolution, section and the sentence."""
     stream = stream or ctx.stdout
     if not flags:
-        print("  " + ("(ingen markeringer)" if ctx.lang == "da" else "(no flags)"), file=stream)
+        ctx.write(stream, "  " + ("(ingen markeringer)" if ctx.lang == "da" else "(no flags)"))
     words = RESOLUTION_WORDS[ctx.lang]
     for flag in flags:
         detail = f" ({flag.detail})" if flag.detail else ""
-        print(
+        ctx.write(
+            stream,
             f"  {flag.flag_id}  {flag.kind}{detail}  [{words[flag.resolution]}]  "
             f"{flag.section_id}: {flag.sentence}",
-            file=stream,
         )
 
 
@@ -212,7 +212,15 @@ def _edit(args: argparse.Namespace, ctx: CliContext) -> int:
             raise AssistError(EDIT_HOW)
     elif (args.file is None) == (args.text is None):
         raise AssistError(EDIT_HOW)
+    from assist.textcheck import check_note_text, check_section_text
+
     text = args.text if args.text is not None else read_edit_input(args.file)
+    # Checked as typed, before the editable format's parser turns a vertical tab or form feed
+    # into a line break: the message names the section and the line within it.
+    if args.section is None:
+        check_note_text(text)
+    else:
+        check_section_text(args.section, text)
     if any(line.strip() in FLAGS_HEADING.values() for line in text.splitlines()):
         raise AssistError(EDIT_INPUT_HAS_FLAG_LIST)
     with open_store_for_cli(ctx.lang) as store:

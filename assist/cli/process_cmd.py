@@ -2,16 +2,24 @@
 
 The audio file stays where it is (Assist does not copy it); the transcript and the draft are
 sealed into a new (or given) case, where the caseworker edits, signs and exports the note.
+Nothing is written until both are ready: a job that fails (a missing file, noise, silence,
+Ctrl+C, ...) leaves the store as it was. It creates no case, and leaves a given `--case` alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from assist.cli.argtypes import case_title
 from assist.cli.context import CliContext
+from assist.errors import AssistError
+
+if TYPE_CHECKING:
+    from assist.store.cases import CaseStore
 
 
 def register(subparsers: Any) -> None:
@@ -24,7 +32,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("audio", type=Path, metavar="AUDIO", help="lydfil / audio file")
     parser.add_argument("--case", dest="case_id", metavar="ID", help="eksisterende sag / case")
-    parser.add_argument("--title", default="", help="sagens titel (ny sag) / case title")
+    parser.add_argument(
+        "--title", type=case_title, default=None, help="sagens titel (ny sag) / case title"
+    )
     parser.add_argument("--template", default=None, help="skabelon-id (default: journalnotat)")
     parser.add_argument("--model", default=None, help="talemodel-id / speech model id")
     parser.add_argument("--language", default="da", help="talesprog (standard: da) / language")
@@ -56,36 +66,51 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     template_dir = template_dir_from_env()
     template = get_template(args.template or DEFAULT_TEMPLATE, template_dir)
     engine = load_engine(args.model)
-    asr_sha256 = open_store().resolve(engine.model_id, "asr").sha256
-    with open_store_for_cli(ctx.lang) as store:
+    try:
+        asr_sha256 = open_store().resolve(engine.model_id, "asr").sha256
         # Open (and unlock) the store before the slow part, so a wrong passphrase fails at once.
-        case_id = (
-            store.resolve_case_id(args.case_id)
-            if args.case_id
-            else store.create_case(title=args.title, note_type=template.template_id)
-        )
-        started = time.monotonic()
-        transcript: Transcript | None = None
-        tty = ctx.stderr.isatty()
-        try:
-            for item in transcribe_file(args.audio, engine, language=language):
-                if isinstance(item, Transcript):
-                    transcript = item
-                elif isinstance(item, Progress) and item.fraction is not None and tty:
-                    print(f"\r{item.fraction:4.0%}", end="", file=ctx.stderr, flush=True)
-        finally:
-            engine.close()  # before the language model loads: one model in memory at a time
-        assert transcript is not None
-        transcribe_s = time.monotonic() - started
-        store.save_transcript(case_id, transcript, model_sha256=asr_sha256)
-        ctx.say(
-            f"Transskriberet {transcript.duration_s:.0f} s lyd på {transcribe_s:.1f} s med "
-            f"{engine.model_id}: {len(transcript.segments)} segmenter.",
-            f"Transcribed {transcript.duration_s:.0f} s of audio in {transcribe_s:.1f} s with "
-            f"{engine.model_id}: {len(transcript.segments)} segments.",
-        )
-        draft = draft_and_report(ctx, transcript, template, args.engine, args.llm_model)
-        save_generated_draft(store, case_id, draft, template_dir)
+        with open_store_for_cli(ctx.lang) as store:
+            given = store.resolve_case_id(args.case_id) if args.case_id else None
+            if given is not None:
+                _check_case_takes_a_transcript(store, given)
+            started = time.monotonic()
+            transcript: Transcript | None = None
+            tty = ctx.stderr.isatty()
+            try:
+                for item in transcribe_file(args.audio, engine, language=language):
+                    if isinstance(item, Transcript):
+                        transcript = item
+                    elif isinstance(item, Progress) and item.fraction is not None and tty:
+                        print(f"\r{item.fraction:4.0%}", end="", file=ctx.stderr, flush=True)
+            finally:
+                engine.close()  # before the language model loads: one model in memory at a time
+            assert transcript is not None
+            transcribe_s = time.monotonic() - started
+            ctx.say(
+                f"Transskriberet {transcript.duration_s:.0f} s lyd på {transcribe_s:.1f} s med "
+                f"{engine.model_id}: {len(transcript.segments)} segmenter.",
+                f"Transcribed {transcript.duration_s:.0f} s of audio in {transcribe_s:.1f} s "
+                f"with {engine.model_id}: {len(transcript.segments)} segments.",
+            )
+            # Drafting fails on an empty transcript (silence, noise): still nothing written.
+            draft = draft_and_report(ctx, transcript, template, args.engine, args.llm_model)
+            created: str | None = None
+            try:
+                if given is None:
+                    created = store.create_case(
+                        title=args.title or "", note_type=template.template_id
+                    )
+                case_id = given or created
+                assert case_id is not None
+                store.save_transcript(case_id, transcript, model_sha256=asr_sha256)
+                save_generated_draft(store, case_id, draft, template_dir)
+            except BaseException:
+                if created is not None:  # the case this job made goes again
+                    with contextlib.suppress(AssistError):
+                        store.delete_case(created)
+                raise
+    finally:
+        engine.close()
     ctx.print("")
     ctx.print(render_text(draft, template, ctx.lang).rstrip("\n"))
     ctx.print("")
@@ -100,3 +125,12 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         f"  Export:             assist export {case_id} --docx note.docx",
     )
     return 0
+
+
+def _check_case_takes_a_transcript(store: CaseStore, case_id: str) -> None:
+    """Refuse a `--case` that cannot take a new transcript before the slow part starts."""
+    from assist.store.base import WRONG_STATE
+
+    case = store.get_case(case_id)
+    if case.state != "draft":
+        raise AssistError(WRONG_STATE, case_id=case_id, state=case.state, action="transcript")

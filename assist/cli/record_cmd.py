@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assist.cli.argtypes import block_ms
 from assist.cli.context import CliContext
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--model", help="model-id (standard: whisper-base-ct2) / model id")
     parser.add_argument("--language", default="da", help="talesprog (standard: da) / language")
     parser.add_argument(
-        "--block-ms", type=int, default=100, help="blokstørrelse i ms / block size in ms"
+        "--block-ms", type=block_ms, default=100, help="blokstørrelse i ms (10-2000) / block size"
     )
     parser.set_defaults(handler=run)
 
@@ -132,7 +133,7 @@ def record(
             ctx.print(json.dumps(segment.to_dict(), ensure_ascii=False))
         else:
             ctx.print(segment_line(segment, ctx.lang))
-        ctx.stdout.flush()
+        ctx.flush()
 
     if not args.json:
         ctx.say("Optager ... (Ctrl+C stopper)", "Recording ... (Ctrl+C stops)")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +34,12 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from assist.audio.decode import decode_audio
     from assist.audio.sink import SAMPLE_RATE
     from assist.cancel import Progress
-    from assist.fsutil import atomic_write_text
+    from assist.fsutil import check_output_path, write_output_text
     from assist.transcript import Segment, Transcript
 
     language = check_language(args.language)  # before anything slow
+    if args.output is not None:
+        check_output_path(args.output)  # a device, FIFO, folder or missing folder: refused now
     audio = decode_audio(args.audio)  # bad input fails here, before the model loads
     engine = load_engine(args.model)
     show_progress = ctx.stderr.isatty() and not args.json
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
                 segments.append(item)
                 if streaming:
                     ctx.print(segment_line(item, ctx.lang))
-                    ctx.stdout.flush()
+                    ctx.flush()
             elif isinstance(item, Progress) and show_progress and item.fraction is not None:
                 print(f"\r{item.fraction:4.0%}", end="", file=ctx.stderr, flush=True)
     finally:
@@ -68,12 +69,11 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     else:
         text = "".join(segment_line(s, ctx.lang) + "\n" for s in segments)
     if args.output is not None:
-        atomic_write_text(args.output, text)
+        write_output_text(args.output, text)
         ctx.say(f"Transskription gemt i {args.output}.", f"Transcript saved to {args.output}.")
     elif args.json:
-        ctx.stdout.write(text)
+        ctx.write(ctx.stdout, text, end="")
     if not segments:
-        nothing = ("Ingen tale fundet i lydfilen.", "No speech found in the audio file.")
-        print(nothing[1] if ctx.lang == "en" else nothing[0], file=ctx.stderr)
-    sys.stdout.flush()
+        ctx.warn("Ingen tale fundet i lydfilen.", "No speech found in the audio file.")
+    ctx.flush()
     return 0

@@ -7,9 +7,11 @@ sections as they arrive and a `CancelToken` to stop between steps.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from assist.cancel import CancelToken, Progress
 from assist.drafting.cleaning import split_sentences, usable_segments
+from assist.drafting.templates import is_professional_section
 from assist.drafting.types import Draft, Drafter, DraftSection, Template
 from assist.drafting.verify import verify_draft
 from assist.errors import AssistError, Msg
@@ -51,8 +53,20 @@ def build_draft(
     on_section: Callable[[DraftSection], None] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> Draft:
-    """Draft every section in template order, then verify; raises Cancelled when cancelled."""
+    """Draft every section in template order, then verify; raises Cancelled when cancelled.
+
+    The professional's own sections (`is_professional_section`) are never machine-filled,
+    whatever the template says: the drafter is told they are professional-only, and whatever
+    it returns for them is dropped."""
     check_draftable(transcript)
+    professional = {s.section_id for s in template.sections if is_professional_section(s)}
+    template = replace(
+        template,
+        sections=tuple(
+            replace(s, professional_only=True) if s.section_id in professional else s
+            for s in template.sections
+        ),
+    )
     cancel = cancel or CancelToken()
     sections: list[DraftSection] = []
     for event in drafter.draft(transcript, template, cancel):
@@ -66,6 +80,10 @@ def build_draft(
     expected = [s.section_id for s in template.sections]
     if [s.section_id for s in sections] != expected:
         raise AssistError(DRAFTER_BROKE_ORDER, engine=drafter.engine, template=template.template_id)
+    sections = [
+        DraftSection(s.section_id, s.title, False) if s.section_id in professional else s
+        for s in sections
+    ]
     draft = Draft(
         template_id=template.template_id,
         engine=drafter.engine,

@@ -19,6 +19,11 @@ A template file (`<id>.toml`):
 
 Administrators put their own files in the directory named by ASSIST_TEMPLATE_DIR; a file with the
 id of a built-in template replaces it. Invalid files are refused with the file, and what is wrong.
+
+The professional's own assessment is never filled by a machine, whatever a file says: a section
+with the id `faglig_vurdering` or the title "Faglig vurdering" / "Professional assessment" must
+say `professional_only = true` (`is_professional_section`), or the file is refused; the drafting
+pipeline leaves such sections empty even for a template built in code.
 """
 
 from __future__ import annotations
@@ -58,6 +63,8 @@ TEMPLATE_DIR_MISSING = Msg(
 )
 
 _ID = re.compile(r"^[a-z0-9_]{1,40}$")
+PROFESSIONAL_SECTION_IDS = frozenset({"faglig_vurdering"})
+_PROFESSIONAL_TITLES = frozenset({"faglig vurdering", "professional assessment"})
 _TEMPLATE_KEYS = {"id", "title_da", "title_en", "sections"}
 _SECTION_KEYS = {
     "id", "title_da", "title_en", "professional_only", "prompt_da", "fill", "fallback", "cues",
@@ -73,6 +80,16 @@ class SectionSpec(TemplateSection):
     fallback: bool = False
     cues: tuple[str, ...] = ()
     avoid: tuple[str, ...] = ()
+
+
+def is_professional_section(section: TemplateSection) -> bool:
+    """The professional's own section: marked so, or by its id or title, whatever else it says."""
+    titles = {" ".join(t.split()).casefold() for t in (section.title_da, section.title_en)}
+    return (
+        section.professional_only
+        or section.section_id in PROFESSIONAL_SECTION_IDS
+        or bool(titles & _PROFESSIONAL_TITLES)
+    )
 
 
 @dataclass(frozen=True)
@@ -169,6 +186,15 @@ def _section(raw: object, index: int) -> SectionSpec:
         if not _ID.match(section_id):
             raise ValueError(f"id '{section_id}': kun a-z, 0-9 og _ / only a-z, 0-9 and _")
         professional_only = _flag(raw, "professional_only")
+        title_da, title_en = _text(raw, "title_da"), _text(raw, "title_en")
+        named = TemplateSection(section_id, title_da, title_en)
+        if is_professional_section(named) and not professional_only:
+            raise ValueError(
+                f"'{section_id}' ({title_da}) er fagpersonens egen vurdering og skal have "
+                "professional_only = true; en maskine udfylder den aldrig / is the "
+                "professional's own assessment and must have professional_only = true; no "
+                "machine ever fills it"
+            )
         prompt_da = _text(raw, "prompt_da", required=professional_only)
         fill = _text(raw, "fill", required=False) or "plain"
         if fill not in FILL_KINDS:
@@ -179,8 +205,8 @@ def _section(raw: object, index: int) -> SectionSpec:
                 raise ValueError(f"ukendt cue / unknown cue '{cue}' ({', '.join(SPECIAL_CUES)})")
         return SectionSpec(
             section_id=section_id,
-            title_da=_text(raw, "title_da"),
-            title_en=_text(raw, "title_en"),
+            title_da=title_da,
+            title_en=title_en,
             professional_only=professional_only,
             prompt_da=prompt_da,
             fill=fill,

@@ -18,8 +18,8 @@ from assist.asr.engine import AsrEngine, EngineSegment, Samples
 from assist.asr.live import Region, SileroSpeechDetector, SpeechDetector
 from assist.asr.whisper_engine import WhisperSettings
 from assist.cancel import CancelToken
-from assist.engines.messages import EngineKind, EngineSpec, ServedEngine
-from assist.engines.worker import EngineWorker, WorkerLimits, drain
+from assist.engines.messages import EngineKind, ServedEngine
+from assist.engines.worker import EngineWorker, WorkerEngine, drain
 
 _VAD_PAD_S = 0.2  # SileroSpeechDetector's defaults
 _VAD_THRESHOLD = 0.5
@@ -77,29 +77,12 @@ class WhisperSpec:
         return ServedAsr(WhisperEngine(Path(self.model_dir), self.model_id, self.settings))
 
 
-class WorkerAsrEngine:
+class WorkerAsrEngine(WorkerEngine):
     """An `AsrEngine` whose recogniser runs in a worker process."""
-
-    def __init__(self, worker: EngineWorker, cancel: CancelToken | None = None) -> None:
-        self._worker = worker
-        self._model_id = cast(str, worker.info(cancel))  # loads the model (raises on failure)
-
-    @classmethod
-    def start(
-        cls,
-        spec: EngineSpec,
-        limits: WorkerLimits | None = None,
-        cancel: CancelToken | None = None,
-    ) -> WorkerAsrEngine:
-        return cls(EngineWorker(spec, limits), cancel)
-
-    @property
-    def worker(self) -> EngineWorker:
-        return self._worker
 
     @property
     def model_id(self) -> str:
-        return self._model_id
+        return cast(str, self._info)
 
     def transcribe(
         self, audio: Samples, language: str, *, speech_only: bool = True
@@ -110,15 +93,6 @@ class WorkerAsrEngine:
     def speech_detector(self, min_pause_s: float) -> SpeechDetector:
         """Voice activity detection in the same worker, for live transcription."""
         return WorkerSpeechDetector(self._worker, min_pause_s, _VAD_PAD_S, _VAD_THRESHOLD)
-
-    def close(self) -> None:
-        self._worker.close()
-
-    def __enter__(self) -> WorkerAsrEngine:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
 
 class WorkerSpeechDetector:

@@ -36,10 +36,21 @@ from assist.engines.messages import (
 from assist.errors import AssistError, Cancelled
 
 _PR_SET_DUMPABLE = 4
+_SEM_FAILCRITICALERRORS = 0x0001
+_SEM_NOGPFAULTERRORBOX = 0x0002
 
 
 def disable_core_dumps() -> None:
-    """No core file and no ptrace-readable memory for this process (Linux; RLIMIT elsewhere)."""
+    """No core file (it would hold transcripts in plain text) and no memory readable by other
+    processes of the user: RLIMIT_CORE 0 and, on Linux, PR_SET_DUMPABLE 0. On Windows no crash
+    dialog and no Windows Error Reporting for this process (the MSI also turns off WER's local
+    dumps for Assist's executables)."""
+    if sys.platform == "win32":
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.windll.kernel32.SetErrorMode(_SEM_FAILCRITICALERRORS | _SEM_NOGPFAULTERRORBOX)
+        return
     with contextlib.suppress(ImportError, ValueError, OSError):
         import resource
 

@@ -15,8 +15,8 @@ from typing import cast
 
 from assist.cancel import CancelToken
 from assist.engines.cpu import LlamaBuildInfo
-from assist.engines.messages import EngineKind, EngineSpec, ServedEngine
-from assist.engines.worker import EngineWorker, WorkerLimits, drain
+from assist.engines.messages import EngineKind, ServedEngine
+from assist.engines.worker import EngineWorker, WorkerEngine, WorkerLimits, drain
 from assist.llm.engine import LlmEngine, StreamEvent
 from assist.llm.llama_engine import DEFAULT_N_CTX, DEFAULT_PROMPT_CHUNK
 
@@ -87,33 +87,20 @@ class LlamaSpec:
         return ServedLlm(engine, engine.close)
 
 
-class WorkerLlmEngine:
+class WorkerLlmEngine(WorkerEngine):
     """An `LlmEngine` whose model runs in a worker process."""
 
-    def __init__(self, worker: EngineWorker, cancel: CancelToken | None = None) -> None:
-        self._worker = worker
-        self._info = cast(LlmInfo, worker.info(cancel))  # loads the model (raises on failure)
-
-    @classmethod
-    def start(
-        cls,
-        spec: EngineSpec,
-        limits: WorkerLimits | None = None,
-        cancel: CancelToken | None = None,
-    ) -> WorkerLlmEngine:
-        return cls(EngineWorker(spec, limits), cancel)
-
     @property
-    def worker(self) -> EngineWorker:
-        return self._worker
+    def _llm(self) -> LlmInfo:
+        return cast(LlmInfo, self._info)
 
     @property
     def n_ctx(self) -> int:
-        return self._info.n_ctx
+        return self._llm.n_ctx
 
     @property
     def metadata(self) -> Mapping[str, str]:
-        return self._info.metadata
+        return self._llm.metadata
 
     def tokenize(self, text: str, *, special: bool) -> list[int]:
         return cast(list[int], drain(self._worker.run("tokenize", text, special)))
@@ -122,10 +109,10 @@ class WorkerLlmEngine:
         return cast(str, drain(self._worker.run("detokenize", list(tokens))))
 
     def control_token_ids(self) -> frozenset[int]:
-        return self._info.control_ids
+        return self._llm.control_ids
 
     def control_token_texts(self) -> frozenset[str]:
-        return self._info.control_texts
+        return self._llm.control_texts
 
     def stream(
         self,
@@ -137,15 +124,6 @@ class WorkerLlmEngine:
         steps = self._worker.run("stream", list(prompt_tokens), max_tokens, cancel=cancel)
         for event in steps:
             yield cast(StreamEvent, event)
-
-    def close(self) -> None:
-        self._worker.close()
-
-    def __enter__(self) -> WorkerLlmEngine:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
 
 class _ServedSystemInfo:

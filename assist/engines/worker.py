@@ -22,7 +22,7 @@ import time
 import weakref
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Self
 
 from assist.cancel import CancelToken
 from assist.engines.messages import (
@@ -382,6 +382,36 @@ class EngineWorker:
         if failed.kind == "error" and failed.msg is not None:
             return AssistError(failed.msg, **failed.params)
         return AssistError(INTERNAL, kind=failed.error_type)
+
+
+class WorkerEngine:
+    """What every parent-side engine shares: one worker, its start, and closing it."""
+
+    def __init__(self, worker: EngineWorker, cancel: CancelToken | None = None) -> None:
+        self._worker = worker
+        self._info = worker.info(cancel)  # loads the model (raises on failure)
+
+    @classmethod
+    def start(
+        cls,
+        spec: EngineSpec,
+        limits: WorkerLimits | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Self:
+        return cls(EngineWorker(spec, limits), cancel)
+
+    @property
+    def worker(self) -> EngineWorker:
+        return self._worker
+
+    def close(self) -> None:
+        self._worker.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def _close_pipes(current: _Process) -> None:

@@ -3,8 +3,11 @@
 Accepted: a CTranslate2 Whisper folder (model.bin, config.json, tokenizer.json and a vocabulary;
 tokenizer.json is required because faster-whisper otherwise fetches one from the Hub) or a GGUF
 file. The files are registered in place, since they may be several GB, unless `copy` is set; either
-way their hashes are recorded and checked on every load. Imported language models start
-unqualified for drafting until the drafting gate passes them.
+way their hashes are recorded and checked on every load. Before anything is registered the model
+is loaded once in a worker process (`ModelStore.load_check`, see loading.py): one that does not
+load, or crashes the worker, is refused and the registry stays as it was. The record is signed
+with the registry key (trust.py), which is loaded first, before gigabytes are hashed. Imported
+language models start unqualified for drafting until the drafting gate passes them.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 
 from assist.cancel import CancelToken, Progress
 from assist.errors import EXIT_USAGE, AssistError, Msg
-from assist.models.catalog import KINDS, ModelFile
+from assist.models.catalog import KINDS, ModelFile, ModelKind
 from assist.models.copying import check_free_space, ensure_writable_dir, write_joined
 from assist.models.registry import ImportedModel
 from assist.models.store import ModelStore
@@ -64,6 +67,13 @@ NOT_CT2_WHISPER = Msg(
     en="{path} is not a CTranslate2 Whisper folder ({reason}). It must contain model.bin, "
     "config.json, tokenizer.json and vocabulary.json (or .txt).",
 )
+SOURCE_CHANGED = Msg(
+    "models.import_source_changed",
+    da="{path} blev ændret, mens den blev importeret, så den er ikke registreret. Prøv igen, når "
+    "filen ikke længere skrives.",
+    en="{path} changed while it was being imported, so it was not registered. Try again once "
+    "the file is no longer being written.",
+)
 NOT_GGUF = Msg(
     "models.not_gguf",
     da="{path} er ikke en GGUF-modelfil (den skal være én fil, der starter med 'GGUF').",
@@ -100,6 +110,14 @@ def import_model(
         _check_gguf(source)
         source_dir, names = source.parent, [source.name]
         primary = source.name
+    model_kind: ModelKind = "asr" if kind == "asr" else "llm"
+    store.require_registry_key()  # before the slow part: a missing key fails at once
+
+    # It must load (in a worker, like every later use) before a byte is copied or registered.
+    before = {name: _identity(source_dir / name) for name in names}
+    yield Progress(f"load {model_id}", 0, 1)
+    store.load_check(model_kind, source, model_id)
+    yield Progress(f"load {model_id}", 1, 1)
 
     total = sum((source_dir / name).stat().st_size for name in names)
     stage = f"import {model_id}"
@@ -131,10 +149,14 @@ def import_model(
         files.append(
             ModelFile(name=name, sha256=sha, size=target.stat().st_size, primary=name == primary)
         )
+    # What was hashed must be what was loaded.
+    changed = [name for name in names if _identity(source_dir / name) != before[name]]
+    if changed:
+        raise AssistError(SOURCE_CHANGED, path=source_dir / changed[0])
 
     model = ImportedModel(
         model_id=model_id,
-        kind="asr" if kind == "asr" else "llm",
+        kind=model_kind,
         directory=directory,
         files=tuple(files),
         licence=licence or "ukendt / unknown",
@@ -161,6 +183,8 @@ def remove_imported(store: ModelStore, model_id: str) -> ImportedModel:
     if model is None:
         raise AssistError(NOT_REMOVABLE, model_id=model_id)
     store.registry.remove_imported(model_id)
+    if model.record_problem is not None:
+        return model  # a record that does not verify says nothing trustworthy about files
     for model_file in model.files:
         path = model.directory / model_file.name
         store.hashes.forget(path)
@@ -171,6 +195,11 @@ def remove_imported(store: ModelStore, model_id: str) -> ImportedModel:
         with contextlib.suppress(OSError):  # only if empty: never delete what we did not put there
             model.directory.rmdir()
     return model
+
+
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
 
 
 def _ct2_whisper_files(folder: Path) -> list[str]:

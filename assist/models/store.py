@@ -6,13 +6,20 @@ Layout of the model directory (`assist.paths.model_dir()`):
 
     <root>/<model_id>/...        catalog models installed by `assist models install`,
                                  and imported models copied with `--copy`
-    <root>/registry.json         imported models (often registered in place) and qualifications
+    <root>/registry.json         imported models (often registered in place) and qualifications,
+                                 each record MAC'd with the registry key (assist/models/trust.py)
     <root>/.hash-cache.json      hashes keyed by path + size + mtime + ctime + inode
+
+A registry record that does not verify is never used: an imported model whose record was
+tampered with cannot be resolved, and a qualification verdict that does not verify makes the
+model unqualified (`ModelStatus.record_problem` says why). A passed verdict also records the
+judged file's identity, so the hash cache (a plain file) cannot vouch for a swapped file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Mapping
+import contextlib
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +29,14 @@ from assist.cancel import CancelToken, Progress
 from assist.errors import AssistError, Msg
 from assist.models.catalog import CatalogEntry, ModelFile, ModelKind, load_catalog
 from assist.models.hashing import HashCache, cache_path
-from assist.models.registry import REGISTRY_FILE_NAME, QualificationRecord, Registry
+from assist.models.loading import LoadCheck, check_loads_in_worker
+from assist.models.registry import (
+    REGISTRY_FILE_NAME,
+    QualificationRecord,
+    RecordProblem,
+    Registry,
+)
+from assist.models.trust import KeySource, UserKeys
 from assist.paths import model_dir
 
 DEFAULT_ASR_MODEL = "whisper-base-ct2"
@@ -30,7 +44,15 @@ DEFAULT_LLM_MODEL = "gemma-3-270m-q4km"
 
 Origin = Literal["catalog", "imported"]
 # Why a model cannot be used; None when it is installed and verified.
-Problem = Literal["not_installed", "missing_file", "unreadable", "size_mismatch", "hash_mismatch"]
+Problem = Literal[
+    "not_installed",
+    "missing_file",
+    "unreadable",
+    "size_mismatch",
+    "hash_mismatch",
+    "record_tampered",  # the imported model's registry record does not verify
+    "record_unverified",  # ... was signed with another key, or no key is available to check it
+]
 
 UNKNOWN_MODEL = Msg(
     "models.unknown_id",
@@ -70,6 +92,37 @@ HASH_MISMATCH = Msg(
 )
 
 
+RECORD_TAMPERED = Msg(
+    "models.record_tampered",
+    da="Registreringen af modellen '{model_id}' i {path} er ændret uden om Assist, så modellen "
+    "bruges ikke. Bed IT om at importere den igen (assist models import ... --replace).",
+    en="The registration of the model '{model_id}' in {path} was changed outside Assist, so the "
+    "model is not used. Ask IT to import it again (assist models import ... --replace).",
+)
+RECORD_UNVERIFIED = Msg(
+    "models.record_unverified",
+    da="Registreringen af modellen '{model_id}' kan ikke kontrolleres ({reason}), så modellen "
+    "bruges ikke. Angiv adgangsfrasen (ASSIST_PASSPHRASE), eller importér modellen igen som "
+    "denne bruger.",
+    en="The registration of the model '{model_id}' cannot be checked ({reason}), so the model is "
+    "not used. Give the passphrase (ASSIST_PASSPHRASE), or import the model again as this user.",
+)
+
+
+def _file_identity(path: Path) -> dict[str, int] | None:
+    """What the hash cache keys a file by; None if it cannot be read."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return {
+        "size": info.st_size,
+        "mtime_ns": info.st_mtime_ns,
+        "ctime_ns": info.st_ctime_ns,
+        "inode": info.st_ino,
+    }
+
+
 @dataclass(frozen=True)
 class InstalledModel:
     """A verified model ready to load: `path` is a directory (asr) or the .gguf file (llm)."""
@@ -96,6 +149,7 @@ class ModelSpec:
     fit: Mapping[str, bool]
     notes_da: str = ""
     notes_en: str = ""
+    record_problem: RecordProblem | None = None  # an imported model's record did not verify
 
     @property
     def primary_file(self) -> ModelFile:
@@ -130,6 +184,9 @@ class ModelStatus:
     notes_en: str = ""
     problem: Problem | None = None
     problem_file: str | None = None
+    # Why a registry record (the import, or the qualification verdict) is not trusted:
+    # "tampered", "other_key" or "locked"; None when every record of the model verified.
+    record_problem: RecordProblem | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -148,21 +205,39 @@ class ModelStatus:
             "source": self.source,
             "origin": self.origin,
             "problem": self.problem,
+            "record_problem": self.record_problem,
         }
 
 
 def open_store(
-    env: Mapping[str, str] | None = None, catalog: Mapping[str, CatalogEntry] | None = None
+    env: Mapping[str, str] | None = None,
+    catalog: Mapping[str, CatalogEntry] | None = None,
+    *,
+    ask_passphrase: Callable[[str], str] | None = None,
 ) -> ModelStore:
-    return ModelStore(model_dir(env), catalog)
+    """The user's model store; its registry is checked with the key of the user's case store
+    (`UserKeys`: credential store, ASSIST_PASSPHRASE, or `ask_passphrase` if given)."""
+    keys = UserKeys(env, ask_passphrase=ask_passphrase)
+    return ModelStore(model_dir(env), catalog, keys=keys)
 
 
 class ModelStore:
-    def __init__(self, root: Path, catalog: Mapping[str, CatalogEntry] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        catalog: Mapping[str, CatalogEntry] | None = None,
+        *,
+        keys: KeySource | None = None,
+        load_check: LoadCheck = check_loads_in_worker,
+    ) -> None:
+        """`keys`: where the registry key comes from (default: none, so no record verifies and
+        none can be written; `open_store` gives the user's). `load_check`: how an import proves
+        the model loads (default: in a worker process)."""
         self.root = Path(root)
         self.catalog: Mapping[str, CatalogEntry] = load_catalog() if catalog is None else catalog
-        self.registry = Registry(self.root / REGISTRY_FILE_NAME)
+        self.registry = Registry(self.root / REGISTRY_FILE_NAME, keys)
         self.hashes = HashCache(cache_path(self.root))
+        self.load_check = load_check
 
     # -- what the store knows -------------------------------------------------------------
 
@@ -178,6 +253,7 @@ class ModelStore:
                 licence=m.licence,
                 source=m.source,
                 fit={"transcription": m.kind == "asr", "drafting": m.kind == "llm"},
+                record_problem=m.record_problem,
             )
             for m in self.registry.imported().values()
             if m.model_id not in self.catalog
@@ -215,6 +291,11 @@ class ModelStore:
         spec = self.spec(model_id)
         if kind is not None and kind != spec.kind:
             raise AssistError(WRONG_KIND, model_id=model_id, actual=spec.kind, expected=kind)
+        if spec.record_problem == "tampered":
+            raise AssistError(RECORD_TAMPERED, model_id=model_id, path=self.registry.path)
+        if spec.record_problem is not None:
+            reason = self._locked_reason() if spec.record_problem == "locked" else "other key"
+            raise AssistError(RECORD_UNVERIFIED, model_id=model_id, reason=reason)
         status = self._drain(self._check_steps(spec, full=False, cancel=None))
         if status.problem == "not_installed" and spec.origin == "catalog":
             raise AssistError(NOT_INSTALLED, model_id=model_id, path=self.root)
@@ -277,14 +358,26 @@ class ModelStore:
                     break
                 yield Progress(stage=stage, done=done, total=spec.total_size)
 
+    def _locked_reason(self) -> str:
+        return str(getattr(self.registry.keys, "read_problem", None) or "no key")
+
     def _check_steps(
         self, spec: ModelSpec, full: bool, cancel: CancelToken | None
     ) -> Generator[int, None, ModelStatus]:
         """Yields bytes hashed; returns (via StopIteration) the ModelStatus."""
         problem: Problem | None = None
         problem_file: str | None = None
+        record_problem: RecordProblem | None = spec.record_problem
+        qualification = self.qualification(spec.model_id) if spec.kind == "llm" else None
+        verdict_problem = self.qualification_problem(spec.model_id) if spec.kind == "llm" else None
+        # A verified "passed" is about one exact file: the hash cache (a plain file anyone can
+        # edit) may vouch for it only while the file is the one that was judged.
+        judged = qualification.get("file") if qualification and qualification["passed"] else None
+        recheck = bool(qualification and qualification["passed"])
         present = {f.name for f in spec.files if (spec.directory / f.name).is_file()}
-        if not present:
+        if record_problem is not None:
+            problem = "record_tampered" if record_problem == "tampered" else "record_unverified"
+        elif not present:
             problem = "not_installed"
         for model_file in spec.files:
             if problem is not None:
@@ -296,14 +389,24 @@ class ModelStore:
                 elif path.stat().st_size != model_file.size:
                     problem = "size_mismatch"
                 else:
-                    sha = yield from self.hashes.sha256_steps(path, full=full, cancel=cancel)
+                    again = recheck and model_file.primary and _file_identity(path) != judged
+                    sha = yield from self.hashes.sha256_steps(
+                        path, full=full or again, cancel=cancel
+                    )
                     if sha != model_file.sha256:
                         problem = "hash_mismatch"
+                    elif again and (identity := _file_identity(path)) is not None:
+                        with contextlib.suppress(AssistError):  # read-only folder: hash again
+                            self.registry.refresh_file(spec.model_id, identity)
             except OSError:
                 problem = "unreadable"
-            if problem is not None:
+            if problem is not None and problem_file is None and record_problem is None:
                 problem_file = model_file.name
-        qualification = self.qualification(spec.model_id) if spec.kind == "llm" else None
+        if record_problem is None and verdict_problem is not None:
+            record_problem = verdict_problem
+        qualified = None if qualification is None else bool(qualification.get("passed"))
+        if verdict_problem == "tampered":
+            qualified = False  # treated as unqualified, and said so
         return ModelStatus(
             model_id=spec.model_id,
             kind=spec.kind,
@@ -314,14 +417,15 @@ class ModelStore:
             sha256=spec.primary_file.sha256,
             licence=spec.licence,
             fit=spec.fit,
-            qualified=None if qualification is None else bool(qualification.get("passed")),
-            qualification_outcome=_outcome(qualification),
+            qualified=qualified,
+            qualification_outcome=verdict_problem or _outcome(qualification),
             qualification_signal=str((qualification or {}).get("report", {}).get("signal", "")),
             source=spec.source,
             notes_da=spec.notes_da,
             notes_en=spec.notes_en,
             problem=problem,
             problem_file=problem_file,
+            record_problem=record_problem,
         )
 
     @staticmethod
@@ -336,21 +440,35 @@ class ModelStore:
     # -- qualification ------------------------------------------------------------------------
 
     def qualification(self, model_id: str) -> dict[str, Any] | None:
-        """The gate's last verdict on this model's current file, or None if never judged."""
+        """The gate's last verified verdict on this model's current file, or None if never
+        judged (or if the record does not verify: see `qualification_problem`)."""
         record = self.registry.qualification(model_id)
-        if record is None:
+        if record is None or record.record_problem is not None:
             return None
         if record.sha256 != self.spec(model_id).primary_file.sha256:
             return None  # the verdict was about a different file
         return record.as_dict()
 
+    def qualification_problem(self, model_id: str) -> RecordProblem | None:
+        """Why the recorded verdict on this model is not trusted ("tampered", "other_key",
+        "locked"), or None (verified, or no verdict)."""
+        record = self.registry.qualification(model_id)
+        return None if record is None else record.record_problem
+
+    def require_registry_key(self) -> None:
+        """Raise (AssistError saying why) unless verdicts and imports can be recorded, before
+        spending minutes on a qualification or an import."""
+        self.registry.keys.for_writing()
+
     def record_qualification(self, model_id: str, passed: bool, report: dict[str, Any]) -> None:
         spec = self.spec(model_id)
+        primary = spec.directory / spec.primary_file.name
         record = QualificationRecord(
             passed=passed,
             sha256=spec.primary_file.sha256,
             recorded_at=datetime.now(UTC).isoformat(timespec="seconds"),
             report=dict(report),
+            file=_file_identity(primary),
         )
         self.registry.set_qualification(model_id, record)
 

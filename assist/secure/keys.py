@@ -12,6 +12,8 @@ key-check value (HKDF of the key; reveals nothing about it). The slot decides la
 made with the credential store never silently switches to a passphrase (or the reverse), a wrong
 passphrase fails clearly instead of yielding garbage, and a key that vanished from the
 credential store is reported instead of being replaced by a new one (which would orphan the data).
+Likewise a missing slot file beside existing store data is reported ("secure.keyslot_missing"),
+never replaced: a new slot means a new key, and the data could never be opened again.
 
 The audit key is HKDF-SHA256 of the master key with its own label, so it needs no storage of its
 own and cannot be used to derive the master key.
@@ -118,6 +120,15 @@ KEYRING_KEY_MISMATCH = Msg(
     en="The key in the system credential store ({backend}) does not match the data in "
     "{data_dir} (it may belong to another user). Contact IT.",
 )
+KEYSLOT_MISSING = Msg(
+    "secure.keyslot_missing",
+    da="Nøglefilen {path} mangler, men {data_dir} indeholder krypterede data. Assist laver ikke "
+    "en ny nøgle i stedet (med en ny nøgle kan dataene aldrig åbnes igen). Læg keyslot.json "
+    "tilbage fra en sikkerhedskopi, eller kontakt IT. Intet er ændret.",
+    en="The key file {path} is missing, but {data_dir} holds encrypted data. Assist will not "
+    "make a new key instead (the data could never be opened with it). Put keyslot.json back "
+    "from a backup, or contact IT. Nothing was changed.",
+)
 KEYSLOT_CORRUPT = Msg(
     "secure.keyslot_corrupt",
     da="Nøglefilen {path} er beskadiget eller ukendt. Den er ikke ændret; kontakt IT.",
@@ -187,7 +198,7 @@ class KeyStatus:
 
     keyring: KeyringStatus
     slot_source: KeySource | None  # None: no key yet in this data directory (or slot damaged)
-    slot_problem: str | None  # an error code when the slot file exists but cannot be read
+    slot_problem: str | None  # an error code: slot file unreadable, or missing beside store data
     forced_source: KeySource | None
     passphrase_in_env: bool
 
@@ -297,6 +308,26 @@ class _Slot:
 
 def _slot_path(data_dir: Path) -> Path:
     return Path(data_dir) / SLOT_FILE
+
+
+# The case store's files in the data directory (assist/store: schema.DB_NAME and its WAL,
+# audit.HEAD_FILE, recordings/*.arec); a test keeps these names in step with the store.
+STORE_FILES = ("cases.sqlite3", "cases.sqlite3-wal", "audit-head.json")
+STORE_RECORDINGS = ("recordings", ".arec")
+
+
+def store_data_exists(data_dir: Path) -> bool:
+    """True if `data_dir` holds (encrypted) case store data: a key for it must already exist."""
+    data_dir = Path(data_dir)
+    for name in STORE_FILES:
+        try:
+            if (data_dir / name).stat().st_size > 0:
+                return True
+        except OSError:
+            continue
+    folder, suffix = STORE_RECORDINGS
+    recordings = data_dir / folder
+    return recordings.is_dir() and any(recordings.glob(f"*{suffix}"))
 
 
 def _b64(data: bytes) -> str:
@@ -414,6 +445,9 @@ def load_keys(
                 KEY_SOURCE_CONFLICT, data_dir=str(data_dir), existing=slot.source, forced=forced
             )
         return _open_existing(data_dir, slot, env, backend, ask_passphrase)
+    if store_data_exists(data_dir):
+        # The slot was removed (or lost) but the data is there: a new key would orphan it.
+        raise AssistError(KEYSLOT_MISSING, path=str(_slot_path(data_dir)), data_dir=str(data_dir))
 
     status = keyring_status(backend)
     if forced == "keyring" and not status.usable:
@@ -490,6 +524,8 @@ def key_status(
         slot = _read_slot(data_dir)
     except AssistError as error:
         slot, slot_problem = None, error.code
+    if slot is None and slot_problem is None and store_data_exists(data_dir):
+        slot_problem = KEYSLOT_MISSING.code
     return KeyStatus(
         keyring=keyring_status(backend),
         slot_source=slot.source if slot else None,

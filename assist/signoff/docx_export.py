@@ -4,11 +4,17 @@ The document is built in memory and written with one atomic replace, so a failed
 no file behind. Styles the letterhead lacks ("Title", "Heading 1") are added, so any letterhead
 works. Besides the visible text, the same facts are stored as core properties (author, dates,
 identifier = text hash) and as Assist* custom properties (see `export_properties`).
+
+The letterhead is cleaned first (`assist.signoff.letterhead`: no external relationship, no
+embedded object, no fetching field; one with macros is refused) and the finished package is
+checked for the same before it is written. A note signed before text was checked at entry
+(`assist.textcheck`) and holding a character a DOCX cannot carry gets one clear message.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import zipfile
 from datetime import datetime
@@ -31,6 +37,7 @@ from assist.signoff.custom_props import (
     drop_package_part,
     set_custom_properties,
 )
+from assist.signoff.letterhead import check_export_package, clean_letterhead
 from assist.signoff.sign import SignedNote, ensure_signed
 from assist.signoff.statement import (
     EMPTY_PROFESSIONAL_DA,
@@ -40,13 +47,32 @@ from assist.signoff.statement import (
     meta_lines,
     signature_lines,
 )
+from assist.textcheck import find_bad_char
 
 EXPORT_UNWRITABLE = Msg(
     "signoff.export_unwritable",
-    da="Kan ikke gemme notatet som '{path}'. Tjek at mappen findes, at du har skriveadgang, og "
-    "at filen ikke er åben i et andet program. Intet er gemt.",
+    da="Kan ikke gemme notatet som '{path}'. Tjek at mappen findes, at du har skriveadgang, at "
+    "der er plads på disken, og at filen ikke er åben i et andet program. Intet er gemt.",
     en="Cannot save the note as '{path}'. Check that the folder exists, that you may write "
-    "there, and that the file is not open in another program. Nothing was saved.",
+    "there, that the disk has free space, and that the file is not open in another program. "
+    "Nothing was saved.",
+)
+EXPORT_DISK_FULL = Msg(
+    "signoff.export_disk_full",
+    da="Kan ikke gemme notatet som '{path}': der er ikke plads nok på disken. Intet er gemt; "
+    "frigør plads, og prøv igen.",
+    en="Cannot save the note as '{path}': there is no space left on the disk. Nothing was "
+    "saved; free some space and try again.",
+)
+EXPORT_BAD_CHAR = Msg(
+    "signoff.export_bad_char",
+    da="Notatet kan ikke gemmes som Word-fil: '{field}' indeholder tegnet {char} ({name}) i "
+    "linje {line}, tegn {column}, som et Word-dokument ikke kan rumme. Ret det i en ny version "
+    "('assist note edit ID --new-version ...'), eller gem notatet som TXT. Intet er gemt.",
+    en="The note cannot be saved as a Word file: '{field}' contains the character {char} "
+    "({name}) at line {line}, character {column}, which a Word document cannot hold. Correct it "
+    "in a new version ('assist note edit ID --new-version ...'), or save the note as TXT. "
+    "Nothing was saved.",
 )
 LETTERHEAD_UNREADABLE = Msg(
     "signoff.letterhead_unreadable",
@@ -76,6 +102,7 @@ def render_docx(signed: object, path: Path, letterhead: Path | None = None) -> P
     """Write the signed note to `path` (AssistError if unsigned, altered or unwritable)."""
     note = ensure_signed(signed)
     path = Path(path)
+    _check_exportable(note)
     document = _base_document(letterhead)
     _write_body(document, note)
     _set_core_properties(document, note)
@@ -83,11 +110,39 @@ def render_docx(signed: object, path: Path, letterhead: Path | None = None) -> P
     _drop_stale_package_parts(document, replace_app_properties=letterhead is None)
     buffer = io.BytesIO()
     document.save(buffer)
+    check_export_package(buffer.getvalue())
     try:
         atomic_write_bytes(path, buffer.getvalue())
-    except OSError:
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            raise AssistError(EXPORT_DISK_FULL, path=str(path)) from None
         raise AssistError(EXPORT_UNWRITABLE, path=str(path)) from None
     return path
+
+
+def _check_exportable(note: SignedNote) -> None:
+    """Every text that goes into the document can be held by XML (see assist.textcheck)."""
+    fields = [
+        ("note_title", note.meta.note_title),
+        ("case_reference", note.meta.case_reference),
+        *((f"participants[{n}]", p) for n, p in enumerate(note.meta.participants, start=1)),
+        *((f"{s.section_id}.title", s.title) for s in note.sections),
+        *((s.section_id, s.text) for s in note.sections),
+        ("signer", note.signer),
+        ("engine", note.engine),
+        ("model", note.model),
+    ]
+    for field, text in fields:
+        bad = find_bad_char(text)
+        if bad is not None:
+            raise AssistError(
+                EXPORT_BAD_CHAR,
+                field=field,
+                char=bad.code,
+                name=bad.name,
+                line=bad.line,
+                column=bad.column,
+            )
 
 
 def export_properties(note: SignedNote) -> list[tuple[str, PropertyValue]]:
@@ -130,7 +185,8 @@ def _base_document(letterhead: Path | None) -> Document:
     except OSError:
         raise AssistError(LETTERHEAD_UNREADABLE, path=str(letterhead)) from None
     try:
-        document = docx.Document(io.BytesIO(_as_document_package(data)))
+        cleaned = clean_letterhead(data, Path(letterhead))
+        document = docx.Document(io.BytesIO(_as_document_package(cleaned)))
     except (zipfile.BadZipFile, KeyError, ValueError, etree.LxmlError):
         raise AssistError(LETTERHEAD_INVALID, path=str(letterhead)) from None
     _drop_empty_body(document)

@@ -18,7 +18,7 @@ import hmac
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,12 +36,13 @@ _GENESIS = "0" * 64
 # Which payload keys each event may carry. Anything else is refused before it reaches the log.
 EVENT_FIELDS: dict[str, frozenset[str]] = {
     "store_created": frozenset({"schema"}),
+    "store_migrated": frozenset({"schema", "cases"}),
     "case_created": frozenset({"note_type", "consent"}),
     "case_updated": frozenset({"fields"}),
     "consent_given": frozenset(),
     "consent_refused": frozenset(),
     "consent_not_asked": frozenset(),
-    "consent_withdrawn": frozenset({"recordings_stopped"}),
+    "consent_withdrawn": frozenset({"recordings_stopped", "segments_deleted", "sentences_removed"}),
     "recording_started": frozenset({"recording_id"}),
     "recording_stopped": frozenset({"recording_id", "duration_s", "complete", "segments"}),
     "recording_recovered": frozenset({"recording_id", "duration_s", "problem"}),
@@ -231,6 +232,29 @@ class AuditLog:
             "SELECT event FROM audit WHERE case_id = ? ORDER BY seq DESC LIMIT 1", (case_id,)
         ).fetchone()
         return None if row is None else str(row[0])
+
+    def last_seq(self, case_id: str, events: Iterable[str]) -> int:
+        """The sequence number of the case's last event of one of these kinds (0: none)."""
+        kinds = sorted(events)
+        row = self._conn.execute(
+            "SELECT MAX(seq) FROM audit WHERE case_id = ? AND event IN "
+            f"({','.join('?' * len(kinds))})",
+            (case_id, *kinds),
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def live_case_ids(self) -> set[str]:
+        """Cases the trail says exist: created and not deleted or purged since."""
+        alive: set[str] = set()
+        for case_id, event in self._conn.execute(
+            "SELECT case_id, event FROM audit WHERE case_id IS NOT NULL AND event IN "
+            "('case_created', 'case_deleted', 'case_purged') ORDER BY seq"
+        ):
+            if event == "case_created":
+                alive.add(str(case_id))
+            else:
+                alive.discard(str(case_id))
+        return alive
 
     def verify(self) -> AuditReport:
         """Check every MAC, the chain, the numbering and both copies of the head.

@@ -14,17 +14,29 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assist.errors import AssistError, Msg
-from assist.secure.aead import field_aad, open_sealed, seal, unwrap_key
-from assist.secure.keys import KeyMaterial
+from assist.models.trust import remember_master_key
+from assist.secure.aead import TAMPERED, field_aad, open_sealed, seal, unwrap_key
+from assist.secure.keys import STORE_RECORDINGS, KeyMaterial
 from assist.store import schema
-from assist.store.audit import AuditLog
+from assist.store.audit import HEAD_FILE, AuditLog
+from assist.store.manifest import (
+    CASE_COLUMNS,
+    MANIFEST_EVENTS,
+    SEGMENTS_START,
+    Contents,
+    Manifest,
+    column_value,
+    differences,
+    digest,
+    extend_segments,
+)
 from assist.store.values import CaseState
 
 if TYPE_CHECKING:
@@ -51,6 +63,28 @@ STORE_DAMAGED = Msg(
     da="Sagsarkivet i '{path}' er beskadiget ({reason}). Kontakt IT; intet er ændret.",
     en="The case store in '{path}' is damaged ({reason}). Contact IT; nothing was changed.",
 )
+# Like a broken audit trail (`assist audit verify`), a case whose rows do not match its manifest.
+EXIT_TAMPERED = 3
+CASE_DAMAGED = Msg(
+    "store.case_damaged",
+    da="Sagen '{case_id}' er ændret uden om Assist eller beskadiget ({reason}), så Assist bruger "
+    "den ikke. De andre sager er ikke berørt. Kontakt IT; 'assist audit verify' viser, hvad der "
+    "er fundet.",
+    en="The case '{case_id}' was changed outside Assist or is damaged ({reason}), so Assist will "
+    "not use it. Other cases are not affected. Contact IT; 'assist audit verify' shows what was "
+    "found.",
+    exit_code=EXIT_TAMPERED,
+)
+STORE_MISSING = Msg(
+    "store.missing",
+    da="Databasen {db} i '{path}' mangler eller er tom, men mappen har haft et sagsarkiv "
+    "(revisionssporet eller optagelser ligger der stadig). Assist opretter ikke et nyt, tomt "
+    "arkiv i stedet. Læg databasen tilbage fra en sikkerhedskopi, eller kontakt IT. Intet er "
+    "ændret.",
+    en="The database {db} in '{path}' is missing or empty, but the folder has held a case store "
+    "(its audit trail or recordings are still there). Assist will not create a new, empty store "
+    "instead. Put the database back from a backup, or contact IT. Nothing was changed.",
+)
 WRONG_STATE = Msg(
     "store.wrong_state",
     da="Sagen '{case_id}' er '{state}'; det kan ikke lade sig gøre nu ({action}).",
@@ -60,6 +94,27 @@ WRONG_STATE = Msg(
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _refuse_if_store_vanished(data_dir: Path) -> None:
+    """A missing or empty database where a store has been (its audit head file, a non-empty
+    WAL, or recordings are there) is reported, before anything is created or written: opening
+    it would silently start a new, empty store. A folder that never held a store is new."""
+    database = data_dir / schema.DB_NAME
+    try:
+        if database.stat().st_size > 0:
+            return
+    except FileNotFoundError:
+        pass
+    try:
+        wal = (data_dir / f"{schema.DB_NAME}-wal").stat().st_size > 0
+    except FileNotFoundError:
+        wal = False
+    folder, suffix = STORE_RECORDINGS
+    recordings = data_dir / folder
+    audio = recordings.is_dir() and any(recordings.glob(f"*{suffix}"))
+    if wal or audio or (data_dir / HEAD_FILE).exists():
+        raise AssistError(STORE_MISSING, db=schema.DB_NAME, path=str(data_dir))
 
 
 class StoreBase:
@@ -75,6 +130,7 @@ class StoreBase:
         self._case_keys: dict[str, bytes] = {}
         # Recordings running in this process, so withdrawn consent can stop them at once.
         self._active: dict[str, CaseRecording] = {}
+        _refuse_if_store_vanished(data_dir)
         try:
             self._conn = schema.connect(data_dir)
         except sqlite3.DatabaseError as error:
@@ -83,6 +139,10 @@ class StoreBase:
         self._audit = AuditLog(self._conn, keys.audit_key, data_dir, self._now_dt)
         self.recordings_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._check_or_initialise_keys()
+        self._migrate()
+        # The model registry of this user is signed with a key derived from the same master
+        # key: hand it over, so drafting needs no second key load (assist/models/trust.py).
+        remember_master_key(data_dir, keys.master_key)
         # Finishes any purge a crash interrupted: no deleted page images linger in the WAL.
         schema.checkpoint_truncate(self._conn)
 
@@ -130,6 +190,9 @@ class StoreBase:
             ).fetchone()[0]
             if used:
                 raise AssistError(STORE_DAMAGED, path=str(self.data_dir), reason="no key check")
+            if (self.data_dir / HEAD_FILE).exists():
+                # A blank database where a store's audit trail was: not a new store.
+                raise AssistError(STORE_MISSING, db=schema.DB_NAME, path=str(self.data_dir))
             conn.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
                 [
@@ -199,8 +262,10 @@ class StoreBase:
         state: CaseState = row[0]
         return state
 
-    def _require_state(self, case_id: str, wanted: tuple[CaseState, ...], action: str) -> CaseState:
-        state = self._state(case_id)
+    def _require_state(
+        self, case_id: str, wanted: tuple[CaseState, ...], action: str, *, segments: bool = False
+    ) -> CaseState:
+        state = self._check_case(case_id, segments=segments)
         if state not in wanted:
             raise AssistError(WRONG_STATE, case_id=case_id, state=state, action=action)
         return state
@@ -208,5 +273,216 @@ class StoreBase:
     def record_event(self, event: str, case_id: str | None = None, **payload: Any) -> int:
         """Append an audit event; the payload must pass the allow-list in assist/store/audit.py
         (e.g. `record_event("model_imported", model=..., kind="llm", sha256=...)`)."""
-        with self._write():
-            return self._audit.append(event, case_id, payload)
+        with self._write() as conn:
+            if case_id is None or event not in MANIFEST_EVENTS:
+                return self._audit.append(event, case_id, payload)
+            # An event that changes what the case's manifest vouches for (e.g. "transcribed"
+            # after a live recording): only on an intact case, and the manifest follows it.
+            self._check_case(case_id)
+            seq = self._audit.append(event, case_id, payload)
+            self._update_manifest(conn, case_id)
+            return seq
+
+    # ---- manifests (see assist/store/manifest.py) ------------------------------------------
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Reads that all see one committed state (inside a write: that write's own), so a
+        commit by another process between two of them cannot look like tampering."""
+        with self._lock:
+            self._conn.execute("SAVEPOINT assist_snapshot")
+            try:
+                yield
+            finally:
+                self._conn.execute("RELEASE assist_snapshot")
+
+    def _check_case(self, case_id: str, *, segments: bool = False) -> CaseState:
+        """The case's state, after checking its rows against its manifest (with `segments`, the
+        transcript segments too); AssistError "store.case_damaged" if they disagree."""
+        with self._snapshot():
+            reason = self._case_damage(case_id, segments=segments)
+            state = self._state(case_id)
+        if reason is not None:
+            raise AssistError(CASE_DAMAGED, case_id=case_id, reason=reason)
+        return state
+
+    def _case_damage(self, case_id: str, *, segments: bool) -> str | None:
+        """What in the case's rows disagrees with its manifest ("consent", "draft+out_of_date",
+        ...), or None. Call inside `_snapshot` or a write."""
+        actual = self._row_contents(case_id, segments=segments)
+        try:
+            manifest = self._load_manifest(case_id)
+        except AssistError:
+            return "manifest"  # edited, cut, from another case, or the case key does not open
+        if manifest is None:
+            return "manifest_missing"
+        found = differences(manifest, actual)
+        last = self._audit.last_seq(case_id, MANIFEST_EVENTS)
+        if last > manifest.audit_seq:
+            found.append("out_of_date")  # put back from an older copy
+        elif last < manifest.audit_seq:
+            found.append("audit_trail")  # the events it names were cut from the trail
+        return "+".join(found) or None
+
+    def _load_manifest(self, case_id: str) -> Manifest | None:
+        row = self._conn.execute(
+            "SELECT sealed FROM case_manifests WHERE case_id = ?", (case_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        manifest = Manifest.from_json(self._open_json(case_id, "manifest", row[0]), case_id)
+        if manifest is None:
+            raise AssistError(TAMPERED)
+        return manifest
+
+    def _store_manifest(self, conn: sqlite3.Connection, manifest: Manifest) -> None:
+        sealed = self._seal_json(manifest.case_id, "manifest", manifest.to_json())
+        conn.execute(
+            "INSERT OR REPLACE INTO case_manifests (case_id, sealed) VALUES (?, ?)",
+            (manifest.case_id, sealed),
+        )
+
+    def _seal_new_manifest(self, conn: sqlite3.Connection, case_id: str) -> None:
+        """A manifest of the case's rows as they are: for a new case, and once for each case of
+        a store from before manifests (schema 1)."""
+        contents = self._row_contents(case_id, segments=True)
+        audit_seq = self._audit.last_seq(case_id, MANIFEST_EVENTS)
+        self._store_manifest(conn, Manifest(case_id, 1, audit_seq, contents))
+
+    def _update_manifest(
+        self,
+        conn: sqlite3.Connection,
+        case_id: str,
+        *,
+        columns: Iterable[str] = (),
+        draft: bool = False,
+        transcript: bool = False,
+        segment: tuple[int, bytes] | None = None,
+        signed_version: int | None = None,
+        strict: bool = True,
+    ) -> None:
+        """Reseal the case's manifest after a change this transaction made; call it after the
+        change's audit event. Only what the change names (`columns`, the draft row, ...) is read
+        back from the rows this transaction just wrote; everything else stays as the manifest
+        had it, so an edit made beside Assist is never sealed in. `strict=False` (consent
+        withdrawal, which must delete the audio whatever else is wrong) leaves a missing or
+        unreadable manifest alone: the case stays reported as damaged."""
+        try:
+            old = self._load_manifest(case_id)
+        except AssistError:
+            old = None
+        if old is None:
+            if not strict:
+                return
+            raise AssistError(CASE_DAMAGED, case_id=case_id, reason="manifest")
+        contents = old.contents
+        changes: dict[str, object] = {}
+        names = tuple(columns)
+        if names:
+            now = dict(zip(CASE_COLUMNS, self._case_row(case_id), strict=True))
+            changed = dict(contents.columns)
+            changed.update({name: column_value(name, now[name]) for name in names})
+            changes["columns"] = changed
+        if draft:
+            changes["draft"] = self._draft_entry(case_id)
+        if transcript:
+            changes["transcript"] = self._transcript_entry(case_id)
+            changes["segments"] = self._segments_entry(case_id)
+        if segment is not None:
+            count, chain = contents.segments or (0, SEGMENTS_START)
+            changes["segments"] = (count + 1, extend_segments(chain, *segment))
+        if signed_version is not None:
+            new = [entry for entry in self._signed_entries(case_id) if entry[0] == signed_version]
+            changes["signed"] = tuple(sorted({*contents.signed, *new}))
+        audit_seq = self._audit.last_seq(case_id, MANIFEST_EVENTS)
+        self._store_manifest(conn, old.updated(audit_seq, **changes))
+
+    def _case_row(self, case_id: str) -> tuple[object, ...]:
+        row = self._conn.execute(
+            f"SELECT {', '.join(CASE_COLUMNS)} FROM cases WHERE case_id = ?", (case_id,)
+        ).fetchone()
+        if row is None:
+            raise AssistError(CASE_NOT_FOUND, case_id=case_id)
+        return tuple(row)
+
+    def _row_contents(self, case_id: str, *, segments: bool) -> Contents:
+        """What the case's rows hold, in the manifest's terms (segments only if asked)."""
+        row = self._case_row(case_id)
+        return Contents(
+            columns={
+                name: column_value(name, value)
+                for name, value in zip(CASE_COLUMNS, row, strict=True)
+            },
+            draft=self._draft_entry(case_id),
+            transcript=self._transcript_entry(case_id),
+            segments=self._segments_entry(case_id) if segments else None,
+            signed=self._signed_entries(case_id),
+        )
+
+    def _draft_entry(self, case_id: str) -> tuple[int, str] | None:
+        row = self._conn.execute(
+            "SELECT revision, draft_json, draft_text, saved_at FROM drafts WHERE case_id = ?",
+            (case_id,),
+        ).fetchone()
+        return None if row is None else (int(row[0]), digest(*row))
+
+    def _transcript_entry(self, case_id: str) -> str | None:
+        row = self._conn.execute(
+            "SELECT sealed, saved_at FROM transcript_meta WHERE case_id = ?", (case_id,)
+        ).fetchone()
+        return None if row is None else digest(*row)
+
+    def _segments_entry(self, case_id: str) -> tuple[int, str]:
+        count, chain = 0, SEGMENTS_START
+        for seq, sealed in self._conn.execute(
+            "SELECT seq, sealed FROM transcript_segments WHERE case_id = ? ORDER BY seq",
+            (case_id,),
+        ):
+            count, chain = count + 1, extend_segments(chain, int(seq), bytes(sealed))
+        return count, chain
+
+    def _signed_entries(self, case_id: str) -> tuple[tuple[int, str], ...]:
+        rows = self._conn.execute(
+            "SELECT version, note_json, note_text, signer, signed_at FROM signed_notes "
+            "WHERE case_id = ? ORDER BY version",
+            (case_id,),
+        ).fetchall()
+        return tuple((int(row[0]), digest(*row)) for row in rows)
+
+    def _migrate(self) -> None:
+        """Schema 1 -> 2: seal a manifest for every case, from its rows as they are (a store of
+        this development version; trusted this once). A case whose key does not open stays
+        without one, so it is reported as damaged."""
+        with self._lock:
+            if self._schema_version() >= 2:
+                return
+            with self._write() as conn:
+                if self._schema_version() >= 2:
+                    return  # another process migrated it first
+                sealed = 0
+                for (case_id,) in conn.execute("SELECT case_id FROM cases").fetchall():
+                    try:
+                        self._seal_new_manifest(conn, str(case_id))
+                    except AssistError:
+                        continue
+                    sealed += 1
+                conn.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                    (str(schema.SCHEMA_VERSION).encode(),),
+                )
+                self._audit.append(
+                    "store_migrated", None, {"schema": schema.SCHEMA_VERSION, "cases": sealed}
+                )
+
+    def _schema_version(self) -> int:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            return schema.SCHEMA_VERSION
+        value = row[0]
+        text = bytes(value).decode("ascii", "replace") if isinstance(value, bytes) else str(value)
+        try:
+            return int(text)
+        except ValueError:
+            raise AssistError(
+                STORE_DAMAGED, path=str(self.data_dir), reason="schema version"
+            ) from None

@@ -12,18 +12,21 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from assist import textcheck
 from assist.errors import EXIT_USAGE, AssistError, Msg
 from assist.secure.aead import new_key, wrap_key
 from assist.secure.keys import KeyMaterial
 from assist.store import schema
 from assist.store.audit import AuditEvent, AuditReport
-from assist.store.base import CASE_NOT_FOUND, utc_now
+from assist.store.base import CASE_DAMAGED, CASE_NOT_FOUND, utc_now
 from assist.store.content import ContentPart
-from assist.store.recordings import RecordingsPart, check_consent_args
+from assist.store.recording import CaseLock
+from assist.store.recordings import CASE_BEING_RECORDED, RecordingsPart, check_consent_args
 from assist.store.shred import shred_file
 from assist.store.values import CaseInfo, Consent, ConsentStatus
 
@@ -41,6 +44,27 @@ BAD_NOTE_TYPE = Msg(
     en="The note type '{value}' is not a valid template id (lower-case letters, digits, - and _).",
     exit_code=EXIT_USAGE,
 )
+
+
+@dataclass(frozen=True)
+class DeletionImpact:
+    """Everything `delete_case` would destroy (shown before a user confirms it)."""
+
+    case: CaseInfo
+    recordings_with_audio: int
+    audio_s: float
+    transcript_segments: int
+    has_draft: bool
+    signed_versions: int
+    signed_not_exported: bool  # a signed note that never reached the case system
+    being_recorded: bool  # deletion is refused while this is True
+
+
+def _damage_of(error: AssistError) -> str:
+    """The damage reason an error stands for (a sealed field that does not open: its code)."""
+    if error.code == CASE_DAMAGED.code:
+        return str(error.params.get("reason", "damaged"))
+    return error.code
 
 
 def open_case_store(
@@ -70,6 +94,7 @@ class CaseStore(RecordingsPart, ContentPart):
         consent_by: str | None = None,
     ) -> str:
         """Create a case and return its id (12 hex digits)."""
+        textcheck.check_case_fields(title, participants, consent_by)
         check_consent_args(consent, consent_by)
         if not _NOTE_TYPE.match(note_type):
             raise AssistError(BAD_NOTE_TYPE, value=note_type)
@@ -103,6 +128,7 @@ class CaseStore(RecordingsPart, ContentPart):
             self._audit.append(
                 "case_created", case_id, {"note_type": note_type, "consent": consent}
             )
+            self._seal_new_manifest(conn, case_id)
             return case_id
 
     def resolve_case_id(self, prefix: str) -> str:
@@ -119,7 +145,9 @@ class CaseStore(RecordingsPart, ContentPart):
         raise AssistError(CASE_NOT_FOUND, case_id=prefix)
 
     def list_cases(self) -> list[CaseInfo]:
-        """All cases, newest first."""
+        """All cases, newest first. A case whose rows do not match its manifest (or whose sealed
+        fields do not open) is listed with `damaged` set and what can be shown of it, so one
+        damaged case never hides the others."""
         with self._lock:
             ids = [
                 r[0]
@@ -127,10 +155,53 @@ class CaseStore(RecordingsPart, ContentPart):
                     "SELECT case_id FROM cases ORDER BY created_at DESC, case_id"
                 )
             ]
-            return [self.get_case(case_id) for case_id in ids]
+            found: list[CaseInfo] = []
+            for case_id in ids:
+                try:
+                    found.append(self.get_case(case_id))
+                except AssistError as error:
+                    if error.code == CASE_NOT_FOUND.code:
+                        continue  # deleted meanwhile (another process)
+                    found.append(self._damaged_case(case_id, _damage_of(error)))
+            return found
+
+    def _damaged_case(self, case_id: str, reason: str) -> CaseInfo:
+        """What the plain columns say of a damaged case, with whatever sealed fields still open.
+        For listing only: nothing on the case is used while it is damaged."""
+
+        def opened(field_name: str, sealed: bytes | None) -> str | None:
+            try:
+                return self._open_text(case_id, field_name, sealed)
+            except AssistError:
+                return None
+
+        with self._snapshot():
+            row = self._conn.execute(
+                "SELECT state, note_type, consent, consent_at, created_at, updated_at, signed_at, "
+                "exported_at, title, consent_by FROM cases WHERE case_id = ?",
+                (case_id,),
+            ).fetchone()
+            if row is None:
+                raise AssistError(CASE_NOT_FOUND, case_id=case_id)
+            recordings = tuple(self.recordings(case_id))
+        return CaseInfo(
+            case_id=case_id,
+            title=opened("title", row[8]) or "",
+            note_type=str(row[1]),
+            participants=(),
+            consent=Consent(row[2], opened("consent_by", row[9]), row[3]),
+            state=row[0],
+            created_at=row[4],
+            updated_at=row[5],
+            signed_at=row[6],
+            exported_at=row[7],
+            recordings=recordings,
+            damaged=reason,
+        )
 
     def get_case(self, case_id: str) -> CaseInfo:
-        with self._lock:
+        """The case (AssistError "store.case_damaged" if its rows do not match its manifest)."""
+        with self._lock, self._snapshot():
             row = self._conn.execute(
                 "SELECT state, note_type, consent, consent_at, created_at, updated_at, signed_at, "
                 "exported_at, title, participants, consent_by FROM cases WHERE case_id = ?",
@@ -158,7 +229,7 @@ class CaseStore(RecordingsPart, ContentPart):
                 is not None
                 for table in ("transcript_segments", "transcript_meta", "drafts", "signed_notes")
             }
-            return CaseInfo(
+            info = CaseInfo(
                 case_id=case_id,
                 title=self._open(case_id, "title", title).decode("utf-8"),
                 note_type=str(note_type),
@@ -176,6 +247,10 @@ class CaseStore(RecordingsPart, ContentPart):
                 has_draft=exists["drafts"],
                 has_signed_note=exists["signed_notes"],
             )
+            reason = self._case_damage(case_id, segments=True)
+        if reason is not None:
+            raise AssistError(CASE_DAMAGED, case_id=case_id, reason=reason)
+        return info
 
     def update_case(
         self,
@@ -186,6 +261,7 @@ class CaseStore(RecordingsPart, ContentPart):
         note_type: str | None = None,
     ) -> None:
         """Change title, participants or note type (only while the case is a draft)."""
+        textcheck.check_case_fields(title, participants)
         if note_type is not None and not _NOTE_TYPE.match(note_type):
             raise AssistError(BAD_NOTE_TYPE, value=note_type)
         with self._write() as conn:
@@ -210,6 +286,7 @@ class CaseStore(RecordingsPart, ContentPart):
                 changed.append("note_type")
             self._touch(conn, case_id)
             self._audit.append("case_updated", case_id, {"fields": ",".join(changed)})
+            self._update_manifest(conn, case_id, columns=changed)
 
     def delete_case(self, case_id: str) -> bool:
         """Delete a case for good: shred its key, audio and rows; the audit trail keeps the
@@ -226,9 +303,27 @@ class CaseStore(RecordingsPart, ContentPart):
     def _purge(
         self, case_id: str, event: str, payload: dict[str, Any], checkpoint: bool = True
     ) -> bool:
+        self._state(case_id)
+        # Refused while the case is recorded, here or in another process; holding the case's
+        # lock meanwhile keeps a recording from starting while it goes.
+        if any(r.case_id == case_id for r in list(self._active.values())):
+            raise AssistError(CASE_BEING_RECORDED, case_id=case_id)
+        lock = CaseLock.acquire(self.data_dir, case_id)
+        if lock is None:
+            raise AssistError(CASE_BEING_RECORDED, case_id=case_id)
+        gone = False
+        try:
+            erased = self._purge_locked(case_id, event, payload, checkpoint)
+            gone = True
+            return erased
+        finally:
+            lock.release(remove=gone)
+
+    def _purge_locked(
+        self, case_id: str, event: str, payload: dict[str, Any], checkpoint: bool
+    ) -> bool:
         with self._lock:
             self._state(case_id)
-            self._stop_active(case_id)
             files = self._recording_files(case_id)
             with self._write() as conn:
                 # Overwrite the wrapped key before deleting the row, so not even a stale page
@@ -249,9 +344,38 @@ class CaseStore(RecordingsPart, ContentPart):
                     conn.execute(f"DELETE FROM {table} WHERE case_id = ?", (case_id,))
                 self._audit.append(event, case_id, {**payload, "recordings": len(files)})
             self._case_keys.pop(case_id, None)
+            # A crash from here on leaves files whose keys are gone: `recover` and retention
+            # shred them (`assist.store.recover.shred_orphan_audio`).
             for path in files:
                 shred_file(path)
             return schema.checkpoint_truncate(self._conn) if checkpoint else False
+
+    def deletion_impact(self, case_id: str) -> DeletionImpact:
+        """What deleting the case would destroy, for the question before `case delete`."""
+        with self._lock:
+            try:
+                case = self.get_case(case_id)
+            except AssistError as error:
+                if error.code == CASE_NOT_FOUND.code:
+                    raise
+                # A damaged case can still be deleted: show what its plain columns say.
+                case = self._damaged_case(case_id, _damage_of(error))
+            segments, drafts, versions = (
+                self._conn.execute(
+                    f"SELECT COUNT(*) FROM {table} WHERE case_id = ?", (case_id,)
+                ).fetchone()[0]
+                for table in ("transcript_segments", "drafts", "signed_notes")
+            )
+        return DeletionImpact(
+            case=case,
+            recordings_with_audio=sum(r.has_audio for r in case.recordings),
+            audio_s=sum(r.duration_s for r in case.recordings if r.has_audio),
+            transcript_segments=int(segments),
+            has_draft=bool(drafts),
+            signed_versions=int(versions),
+            signed_not_exported=bool(versions) and case.exported_at is None,
+            being_recorded=self.case_is_being_recorded(case_id),
+        )
 
     def compact(self) -> bool:
         """Rebuild the database file (VACUUM) and empty the WAL: no free page keeps old data.
@@ -267,8 +391,24 @@ class CaseStore(RecordingsPart, ContentPart):
             return self._audit.events(case_id)
 
     def verify_audit(self) -> AuditReport:
+        """The audit trail's own checks (`AuditLog.verify`), then every case against its
+        manifest ("case_damaged:ID:REASON") and against the trail: a case the trail says exists
+        but that is gone without an audited deletion is "case_missing:ID"."""
         with self._lock:
-            return self._audit.verify()
+            report = self._audit.verify()
+            problems = list(report.problems)
+            with self._snapshot():
+                ids = [str(r[0]) for r in self._conn.execute("SELECT case_id FROM cases")]
+                for case_id in sorted(ids):
+                    try:
+                        reason = self._case_damage(case_id, segments=True)
+                    except AssistError as error:
+                        reason = _damage_of(error)
+                    if reason is not None:
+                        problems.append(f"case_damaged:{case_id}:{reason}")
+                missing = self._audit.live_case_ids() - set(ids)
+                problems.extend(f"case_missing:{case_id}" for case_id in sorted(missing))
+        return AuditReport(ok=not problems, events=report.events, problems=tuple(problems))
 
     def last_policy_event(self) -> AuditEvent | None:
         events = [e for e in self.audit_events() if e.event == "policy_in_force"]

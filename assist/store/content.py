@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from assist import textcheck
 from assist.store.audit import signer_hash
 from assist.store.base import StoreBase
 from assist.store.values import SignedNote, StoredDraft
@@ -24,8 +25,10 @@ class ContentPart(StoreBase):
     ) -> None:
         """Replace the case's transcript (e.g. after `process`); audited with model id, model
         hash and counts."""
+        textcheck.check_transcript(transcript)
         with self._write() as conn:
-            self._require_state(case_id, ("draft",), "transcript")
+            # All segments checked first: replacing them must not paper over a deleted one.
+            self._require_state(case_id, ("draft",), "transcript", segments=True)
             conn.execute("DELETE FROM transcript_segments WHERE case_id = ?", (case_id,))
             header = {
                 "language": transcript.language,
@@ -52,11 +55,12 @@ class ContentPart(StoreBase):
                 "duration_s": transcript.duration_s,
             }
             self._audit.append("transcribed", case_id, payload)
+            self._update_manifest(conn, case_id, transcript=True)
 
     def load_transcript(self, case_id: str) -> Transcript | None:
         """The case's transcript (saved whole, or built from live segments), or None."""
-        with self._lock:
-            self._state(case_id)
+        with self._lock, self._snapshot():
+            self._check_case(case_id, segments=True)
             meta = self._conn.execute(
                 "SELECT sealed FROM transcript_meta WHERE case_id = ?", (case_id,)
             ).fetchone()
@@ -91,8 +95,9 @@ class ContentPart(StoreBase):
         """Save the draft (the JSON of `Draft.to_dict()`) and its edited text version; returns
         the new revision. `generated=True` audits "drafted" (engine, model, counts), otherwise
         "edited"."""
+        textcheck.check_draft(draft, text)
         with self._write() as conn:
-            self._state(case_id)
+            self._check_case(case_id)
             revision = self._store_draft(conn, case_id, dict(draft), text)
             if generated:
                 sections = list(draft.get("sections", []))
@@ -111,19 +116,22 @@ class ContentPart(StoreBase):
                 self._audit.append("drafted", case_id, payload)
             else:
                 self._audit_edit(case_id, revision)
+            self._update_manifest(conn, case_id, draft=True)
             return revision
 
     def save_draft_text(self, case_id: str, text: str) -> int:
         """Save only the edited text (what autosave does); the draft JSON stays. Returns the
         new revision."""
+        textcheck.check_note_text(text)
         with self._write() as conn:
-            self._state(case_id)
+            self._check_case(case_id)
             row = conn.execute(
                 "SELECT draft_json FROM drafts WHERE case_id = ?", (case_id,)
             ).fetchone()
             draft = {} if row is None else self._open_json(case_id, "draft_json", row[0])
             revision = self._store_draft(conn, case_id, draft, text)
             self._audit_edit(case_id, revision)
+            self._update_manifest(conn, case_id, draft=True)
             return revision
 
     def _store_draft(
@@ -152,8 +160,8 @@ class ContentPart(StoreBase):
             self._audit.append("edited", case_id, {"revision": revision})
 
     def load_draft(self, case_id: str) -> StoredDraft | None:
-        with self._lock:
-            self._state(case_id)
+        with self._lock, self._snapshot():
+            self._check_case(case_id)
             row = self._conn.execute(
                 "SELECT revision, draft_json, draft_text, saved_at FROM drafts WHERE case_id = ?",
                 (case_id,),
@@ -175,8 +183,9 @@ class ContentPart(StoreBase):
         """Store a signed note (SIGN's dict and the final text) as the next version and move
         the case to "signed". Returns the version (1, then 2 for a correction, ...). The audit
         trail gets a keyed hash of the signer's name, never the name."""
+        textcheck.check_signed_note(note, text, signer)
         with self._write() as conn:
-            self._state(case_id)
+            self._check_case(case_id)
             row = conn.execute(
                 "SELECT COALESCE(MAX(version), 0) + 1 FROM signed_notes WHERE case_id = ?",
                 (case_id,),
@@ -205,12 +214,15 @@ class ContentPart(StoreBase):
                 case_id,
                 {"signer_hash": signer_hash(self._audit_key, signer), "version": version},
             )
+            self._update_manifest(
+                conn, case_id, columns=("state", "signed_at"), signed_version=version
+            )
             return version
 
     def load_signed_note(self, case_id: str, version: int | None = None) -> SignedNote | None:
         """The latest signed version (or the one asked for), or None if never signed."""
-        with self._lock:
-            self._state(case_id)
+        with self._lock, self._snapshot():
+            self._check_case(case_id)
             query = (
                 "SELECT version, note_json, note_text, signer, signed_at FROM signed_notes "
                 "WHERE case_id = ?"
@@ -242,3 +254,4 @@ class ContentPart(StoreBase):
             )
             self._touch(conn, case_id)
             self._audit.append("exported", case_id, {"format": export_format, "sha256": sha256})
+            self._update_manifest(conn, case_id, columns=("state", "exported_at"))

@@ -1,15 +1,27 @@
-"""A recording running on a case: encrypted audio to disk, live transcript into the store."""
+"""A recording running on a case: encrypted audio to disk, live transcript into the store.
+
+While a recording runs, its process holds an OS lock on `locks/<case_id>.lock` in the data folder
+(`CaseLock`): other processes see that the case is being recorded (a second recording, `case
+delete`, retention and `recover` leave it alone), and the lock ends with the process, so a killed
+recorder leaves no marker that could block anything.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from assist.audio.sink import AudioSink
 from assist.errors import AssistError, Msg
 from assist.transcript import Segment
+
+LOCKS_DIR = "locks"
 
 RECORDING_STOPPED = Msg(
     "store.recording_stopped",
@@ -21,6 +33,95 @@ CONSENT_WITHDRAWN_STOP = Msg(
     da="Samtykket er trukket tilbage: optagelsen er stoppet, og lyden er slettet.",
     en="Consent was withdrawn: the recording stopped and its audio was deleted.",
 )
+
+
+class CaseLock:
+    """An exclusive OS lock on one case (flock on POSIX, msvcrt.locking on Windows).
+
+    The lock, not the file, is the marker: the OS drops it when the holder exits in any way
+    (kill -9 included), so a left-over file means nothing. Two holders never coexist, also in
+    one process (each `acquire` opens the file anew).
+    """
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd: int | None = fd
+
+    @classmethod
+    def acquire(cls, data_dir: Path, case_id: str, wait_s: float = 0.0) -> CaseLock | None:
+        """The lock on `case_id`, or None if another holder keeps it for `wait_s` seconds."""
+        directory = Path(data_dir) / LOCKS_DIR
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = directory / f"{case_id}.lock"
+        deadline = time.monotonic() + wait_s
+        while True:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+            if _try_lock(fd):
+                try:
+                    same = os.path.samestat(os.fstat(fd), os.stat(path))
+                except FileNotFoundError:
+                    same = False
+                if same:
+                    return cls(path, fd)
+                # The file was removed (its case deleted) between open and lock: try anew.
+                _unlock(fd)
+                os.close(fd)
+                continue
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.05)
+
+    @classmethod
+    def is_held(cls, data_dir: Path, case_id: str) -> bool:
+        """True if someone (another process, or another recording here) holds the lock."""
+        lock = cls.acquire(data_dir, case_id)
+        if lock is None:
+            return True
+        lock.release()
+        return False
+
+    def release(self, *, remove: bool = False) -> None:
+        """Let go; `remove` also deletes the file (only once its case is gone for good)."""
+        if self._fd is None:
+            return
+        if remove:
+            with contextlib.suppress(OSError):  # Windows cannot remove an open file: harmless
+                self.path.unlink()
+        _unlock(self._fd)
+        os.close(self._fd)
+        self._fd = None
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        with contextlib.suppress(OSError):
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class RecordingHost(Protocol):
@@ -61,8 +162,10 @@ class CaseRecording:
         time_offset_s: float,
         transcript_model: str,
         clock: Callable[[], float] = time.monotonic,
+        lock: CaseLock | None = None,
     ) -> None:
         self._store = store
+        self._case_lock = lock  # released when the recording stops
         self.case_id = case_id
         self.recording_id = recording_id
         self.transcript_model = transcript_model
@@ -100,7 +203,12 @@ class CaseRecording:
         (renumbered and shifted after earlier recordings), or None once consent is withdrawn."""
         if self._withdrawn or self._store.consent_status(self.case_id) != "given":
             return None
-        stored = self._store.append_segment(self.case_id, segment, self._time_offset_s)
+        try:
+            stored = self._store.append_segment(self.case_id, segment, self._time_offset_s)
+        except AssistError as error:
+            if error.code != CONSENT_WITHDRAWN_STOP.code:
+                raise
+            return None  # withdrawn (elsewhere) since the check above: the segment is not kept
         self._segments += 1
         return stored
 
@@ -119,9 +227,13 @@ class CaseRecording:
             except AssistError as error:
                 failure = error
         saved_s = float(getattr(self._writer, "saved_duration_s", self.duration_s))
-        self._store._finish_recording(
-            self.recording_id, saved_s, complete=failure is None, segments=self._segments
-        )
+        try:
+            self._store._finish_recording(
+                self.recording_id, saved_s, complete=failure is None, segments=self._segments
+            )
+        finally:
+            if self._case_lock is not None:
+                self._case_lock.release()
         if failure is not None and not withdrawn:
             raise failure
 

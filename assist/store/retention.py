@@ -2,7 +2,8 @@
 
 Defaults: audio goes when the note is signed (after a review window, default 0 days); an unsigned
 case goes 30 days after its last change; a signed case goes 30 days after export. A signed case
-that was never exported stays: the note has not reached the case system yet.
+that was never exported stays: the note has not reached the case system yet. A case that is
+being recorded (in any process) is left alone and counted as skipped; the next run takes it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from assist.errors import AssistError
 from assist.store.cases import CaseStore
+from assist.store.recordings import CASE_BEING_RECORDED
+from assist.store.recover import remove_stale_locks, shred_orphan_audio
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class RetentionReport:
     audio_deleted: int  # recordings whose audio was shredded
     cases_purged_unsigned: int
     cases_purged_exported: int
+    cases_skipped_recording: int = 0  # due, but being recorded right now: left for next time
+    cases_skipped_damaged: int = 0  # failed their integrity check: nothing deleted on their word
 
     @property
     def cases_purged(self) -> int:
@@ -45,6 +51,8 @@ class RetentionReport:
             "audio_deleted": self.audio_deleted,
             "cases_purged_unsigned": self.cases_purged_unsigned,
             "cases_purged_exported": self.cases_purged_exported,
+            "cases_skipped_recording": self.cases_skipped_recording,
+            "cases_skipped_damaged": self.cases_skipped_damaged,
         }
 
 
@@ -62,29 +70,45 @@ def apply_retention(
     last = store.last_policy_event()
     if last is None or dict(last.payload) != _audited(policy):
         store.record_event("policy_in_force", None, **policy.to_payload())
-    audio_deleted = purged_unsigned = purged_exported = 0
+    # Audio files a crash left behind a deleted case or recording (their keys are gone).
+    shred_orphan_audio(store)
+    remove_stale_locks(store)
+    audio_deleted = purged_unsigned = purged_exported = skipped = damaged = 0
     for case in store.list_cases():
+        if case.damaged:
+            # Its state and dates cannot be trusted: no case is purged on their say-so. Audio
+            # of a withdrawn consent still goes (deleting it can only protect the citizen).
+            damaged += 1
+            if case.consent.status == "withdrawn" and any(r.has_audio for r in case.recordings):
+                audio_deleted += store.delete_audio(case.case_id, "consent_withdrawn")
+            continue
         if case.state == "draft" and when - _parse(case.updated_at) >= timedelta(
             days=policy.unsigned_case_days
         ):
-            store.purge_case(case.case_id, "retention_unsigned", checkpoint=False)
-            purged_unsigned += 1
+            if _purge(store, case.case_id, "retention_unsigned"):
+                purged_unsigned += 1
+            else:
+                skipped += 1
             continue
         if (
             case.state == "exported"
             and case.exported_at
             and when - _parse(case.exported_at) >= timedelta(days=policy.exported_case_days)
         ):
-            store.purge_case(case.case_id, "retention_exported", checkpoint=False)
-            purged_exported += 1
+            if _purge(store, case.case_id, "retention_exported"):
+                purged_exported += 1
+            else:
+                skipped += 1
             continue
         if not any(r.has_audio for r in case.recordings):
             continue
         if case.consent.status == "withdrawn":
             # Normally gone at once; this catches a crash between withdrawal and deletion.
             audio_deleted += store.delete_audio(case.case_id, "consent_withdrawn")
-        elif case.signed_at and when - _parse(case.signed_at) >= timedelta(
-            days=policy.audio_review_days
+        elif (
+            case.signed_at
+            and when - _parse(case.signed_at) >= timedelta(days=policy.audio_review_days)
+            and not store.case_is_being_recorded(case.case_id)
         ):
             audio_deleted += store.delete_audio(case.case_id, "retention")
     purged = purged_unsigned + purged_exported
@@ -92,7 +116,18 @@ def apply_retention(
         store.record_event("retention_run", None, audio_deleted=audio_deleted, cases_purged=purged)
     if purged:
         store.compact()
-    return RetentionReport(audio_deleted, purged_unsigned, purged_exported)
+    return RetentionReport(audio_deleted, purged_unsigned, purged_exported, skipped, damaged)
+
+
+def _purge(store: CaseStore, case_id: str, reason: str) -> bool:
+    """Purge a due case; False if it is being recorded (it stays until the next run)."""
+    try:
+        store.purge_case(case_id, reason, checkpoint=False)
+    except AssistError as error:
+        if error.code != CASE_BEING_RECORDED.code:
+            raise
+        return False
+    return True
 
 
 def _audited(policy: RetentionPolicy) -> dict[str, Any]:

@@ -10,7 +10,9 @@ import sqlite3
 from pathlib import Path
 
 DB_NAME = "cases.sqlite3"
-SCHEMA_VERSION = 1
+# 2: `case_manifests` (see assist/store/manifest.py); a version 1 store gets its manifests sealed
+# when it is first opened (`StoreBase._migrate`).
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -92,6 +94,15 @@ CREATE TABLE IF NOT EXISTS audit_head (
     last_mac TEXT NOT NULL,
     mac TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS case_manifests (
+    case_id TEXT PRIMARY KEY,
+    sealed BLOB NOT NULL
+);
+-- A case's manifest goes with its row (deletion and retention purges never leave one behind).
+CREATE TRIGGER IF NOT EXISTS case_manifests_follow_cases AFTER DELETE ON cases
+BEGIN
+    DELETE FROM case_manifests WHERE case_id = old.case_id;
+END;
 """
 
 

@@ -65,6 +65,9 @@ class CaseInfo:
     has_transcript: bool = False
     has_draft: bool = False
     has_signed_note: bool = False
+    # Why the case's rows do not match its sealed manifest ("consent", "draft+segments", ...):
+    # the case is listed, but every command on it refuses. None for an intact case.
+    damaged: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +85,7 @@ class CaseInfo:
             "has_transcript": self.has_transcript,
             "has_draft": self.has_draft,
             "has_signed_note": self.has_signed_note,
+            "damaged": self.damaged,
         }
 
 
