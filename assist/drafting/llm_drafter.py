@@ -195,6 +195,9 @@ class LlmDrafter:
         self._on_answer = on_answer
         self._controls = tuple(engine.control_token_texts())
 
+    def close(self) -> None:
+        self._engine.close()
+
     def draft(
         self, transcript: Transcript, template: Template, cancel: CancelToken | None = None
     ) -> Iterator[DraftEvent]:

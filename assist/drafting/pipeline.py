@@ -89,6 +89,6 @@ def build_draft(
         engine=drafter.engine,
         model=drafter.model,
         sections=tuple(sections),
-        model_sha256=str(getattr(drafter, "model_sha256", "") or ""),
+        model_sha256=drafter.model_sha256,
     )
     return verify_draft(draft, transcript)

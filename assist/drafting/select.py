@@ -95,7 +95,7 @@ def choose_drafter(
         if strict:
             raise
         return _fallback(NOTE_FALLBACK_UNAVAILABLE, reason=error.code)
-    if not bool(getattr(installed, "fit_for_drafting", False)):
+    if not installed.fit_for_drafting:
         if strict:
             raise AssistError(LLM_NOT_QUALIFIED, model_id=installed.model_id)
         return _fallback(NOTE_FALLBACK_UNQUALIFIED, model_id=installed.model_id)
@@ -106,8 +106,7 @@ def choose_drafter(
             raise
         reason = error.code if isinstance(error, AssistError) else type(error).__name__
         return _fallback(NOTE_FALLBACK_UNAVAILABLE, reason=reason)
-    close = getattr(getattr(drafter, "_engine", None), "close", None)
-    return DrafterChoice(drafter, close=close if callable(close) else (lambda: None))
+    return DrafterChoice(drafter, close=drafter.close)
 
 
 def _fallback(note: Msg, **params: object) -> DrafterChoice:

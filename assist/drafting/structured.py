@@ -174,6 +174,10 @@ class StructuredDrafter:
 
     engine = "structured"
     model = "none"
+    model_sha256 = ""
+
+    def close(self) -> None:
+        pass  # nothing loaded
 
     def draft(
         self, transcript: Transcript, template: Template, cancel: CancelToken | None = None

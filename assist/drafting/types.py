@@ -97,8 +97,13 @@ DraftEvent = Progress | DraftSection
 
 
 class Drafter(Protocol):
-    engine: str
-    model: str
+    engine: str  # "structured" or "llm"
+    model: str  # the model id, "none" without one
+    model_sha256: str  # the model file's hash, "" without one
+
+    def close(self) -> None:
+        """Unload what the drafter holds (an LLM drafter ends its engine's worker)."""
+        ...
 
     def draft(
         self, transcript: Transcript, template: Template, cancel: CancelToken | None = None
