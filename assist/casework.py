@@ -10,7 +10,8 @@ What the store keeps and how the note is rebuilt from it:
 - The draft row holds the machine draft (`Draft.to_dict()`) and the caseworker's working text in
   SIGN's editable format. The note's facts (`CaseMeta`) are not stored with the draft: they come
   from the case (title as case reference, participants, date of the first recording or of the
-  case) and the transcript's model, so a fix to the case shows in the note until it is signed.
+  case) and the transcript's model (id and hash, sealed with the transcript:
+  `store.transcript_model`), so a fix to the case shows in the note until it is signed.
 - A signed version is SIGN's record (`signed_note_to_dict`) plus `transcript_model_sha256`, and
   keeps its own facts. Editing after signing starts a new version (`start_new_version`); the draft
   JSON then carries `WORKING_VERSION_KEY` = the version being written, which autosave keeps.
@@ -78,6 +79,13 @@ HEADING_IN_TEXT = Msg(
     "afsnitsoverskrift ('## ... [#...]'). Skriv linjen om.",
     en="The text for the section '{section_id}' contains a line that looks like a section "
     "heading ('## ... [#...]'). Rephrase that line.",
+)
+AUTOSAVE_SIGNED = Msg(
+    "casework.autosave_signed",
+    da="Teksten er ikke gemt: notatet i sagen '{case_id}' er underskrevet (status: {state}, "
+    "version {version}) og kan ikke ændres. Start en ny version for at rette det.",
+    en="The text was not saved: the note of the case '{case_id}' is signed (state: {state}, "
+    "version {version}) and cannot change. Start a new version to correct it.",
 )
 SAME_EXPORT_PATH = Msg(
     "casework.same_export_path",
@@ -214,14 +222,8 @@ def meeting_date(case: CaseInfo) -> date:
 
 
 def _transcript_model(store: CaseStore, case_id: str) -> tuple[str, str]:
-    transcript = store.load_transcript(case_id)
-    if transcript is None:
-        return "", ""
-    model_sha = ""
-    for event in store.audit_events(case_id):
-        if event.event == "transcribed" and event.payload.get("model") == transcript.model:
-            model_sha = str(event.payload.get("model_sha256", ""))
-    return transcript.model, model_sha
+    # Kept with the transcript in the sealed store (live segments included); not the audit trail.
+    return store.transcript_model(case_id)
 
 
 def _draft_of(store: CaseStore, case_id: str, data: dict[str, Any]) -> Draft:
@@ -312,6 +314,26 @@ def edit_note_text(
     current = _editable(store, case_id, new_version)
     edited = from_editable_text(current.note, text)
     return _save(store, current, edited)
+
+
+def autosave_note_text(store: CaseStore, case_id: str, text: str) -> int:
+    """What `DraftAutosaver` saves: the whole working text, checked like `edit_note_text`, so
+    stored text always opens again. Refused on a signed note (AssistError
+    "casework.autosave_signed", naming the state; the app then offers a new version) and on
+    text SIGN does not accept (e.g. "signoff.edited_text_outside"). Before any draft exists
+    the text is kept as it is (the draft replaces it). Returns the draft row's new revision."""
+    stored = store.load_draft(case_id)
+    if store.load_signed_note(case_id) is None and (stored is None or not stored.draft):
+        return store.save_draft_text(case_id, text)
+    current = load_case_note(store, case_id)
+    if not current.editing:
+        assert current.signed is not None
+        state = store.get_case(case_id).state
+        raise AssistError(
+            AUTOSAVE_SIGNED, case_id=case_id, state=state, version=current.signed.version
+        )
+    edited = from_editable_text(current.note, text)
+    return store.save_draft_text(case_id, to_editable_text(edited))
 
 
 def edit_section(

@@ -239,6 +239,7 @@ def test_delete_refuses_an_ambiguous_prefix_before_asking(
 class _Model:
     model_id = "fake-asr"
     sha256 = "0" * 64
+    fit_for_drafting = False  # asked as a language model too: never fit, so drafts are structured
 
 
 class _Models:

@@ -76,7 +76,9 @@ def _record_into_case(args: argparse.Namespace, ctx: CliContext) -> int:
     with open_store_for_cli(ctx.lang) as store:
         case_id = store.resolve_case_id(args.case_id)
         recording = store.start_recording(
-            case_id, transcript_model=model.model_id if model else "none"
+            case_id,
+            transcript_model=model.model_id if model else "none",
+            transcript_model_sha256=model.sha256 if model else "",
         )
         try:
             code = record(args, ctx, sinks=[recording], extra_on_segment=recording.on_segment)

@@ -15,6 +15,10 @@ FLAG_LABELS: dict[str, tuple[str, str]] = {
     "negation_mismatch": ("nægtelse afviger fra kilden", "negation differs from the source"),
     "cpr": ("indeholder et CPR-nummer", "contains a CPR number"),
     "uncertain_source": ("kilden er usikkert genkendt", "the source was recognised with doubt"),
+    "uncertain_word": (
+        "usikkert genkendt ord i kilden, tjek optagelsen",
+        "word recognised with doubt, check the recording",
+    ),
 }
 
 

@@ -2,7 +2,9 @@
 
 Thread-free: the caller reports edits with `edit(text)` and drives `tick()` from its own timer
 (a QTimer in the app, a loop in tests) at least every `quiet_s / 2` seconds; `due_in()` says when
-a tick next matters. A save happens once typing pauses for `quiet_s`, or at the latest `max_wait_s`
+a tick next matters. Each save is checked like an edit (`casework.autosave_note_text`): a
+signed note or text that would not open again raises AssistError and the edit stays unsaved.
+A save happens once typing pauses for `quiet_s`, or at the latest `max_wait_s`
 after the first unsaved edit, so continuous typing is saved too. `close()` flushes.
 """
 
@@ -66,7 +68,11 @@ class DraftAutosaver:
         if self._pending is None:
             return False
         text = self._pending
-        self.last_revision = self._store.save_draft_text(self._case_id, text)
+        # Checked like an edit (casework imports the store, hence imported here): refused on a
+        # signed note and for text that would not open again; the edit then stays pending.
+        from assist.casework import autosave_note_text
+
+        self.last_revision = autosave_note_text(self._store, self._case_id, text)
         # Only forget the edit once it is committed: a failed save is retried on the next tick.
         if self._pending is text:
             self._pending = None

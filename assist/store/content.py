@@ -17,14 +17,34 @@ from assist.store.values import SignedNote, StoredDraft
 from assist.transcript import Transcript
 
 
+def _model_of(
+    header: Mapping[str, Any] | None, segments: list[dict[str, Any]]
+) -> tuple[str, str | None]:
+    """The transcript's model id and hash as stored: the header's, or else those the live
+    segments carry (several recordings with different models: joined with "+"). The hash is
+    None where the store does not hold one (written before it was kept)."""
+    if header is not None:
+        sha = header.get("model_sha256")
+        return str(header.get("model", "live")), None if sha is None else str(sha)
+    models: list[tuple[str, str]] = []
+    for segment in segments:
+        if "model" in segment:
+            pair = (str(segment["model"]), str(segment.get("model_sha256", "")))
+            if pair not in models:
+                models.append(pair)
+    if not models:
+        return "live", None
+    return "+".join(m for m, _ in models), "+".join(h for _, h in models)
+
+
 class ContentPart(StoreBase):
     # ---- transcript ------------------------------------------------------------------------
 
     def save_transcript(
         self, case_id: str, transcript: Transcript, *, model_sha256: str = ""
     ) -> None:
-        """Replace the case's transcript (e.g. after `process`); audited with model id, model
-        hash and counts."""
+        """Replace the case's transcript (e.g. after `process`). The model id and hash are kept in
+        the sealed transcript header (read back by `transcript_model`) and audited with counts."""
         textcheck.check_transcript(transcript)
         with self._write() as conn:
             # All segments checked first: replacing them must not paper over a deleted one.
@@ -34,6 +54,7 @@ class ContentPart(StoreBase):
                 "language": transcript.language,
                 "duration_s": transcript.duration_s,
                 "model": transcript.model,
+                "model_sha256": model_sha256,
             }
             conn.execute(
                 "INSERT OR REPLACE INTO transcript_meta (case_id, sealed, saved_at) "
@@ -60,26 +81,56 @@ class ContentPart(StoreBase):
     def load_transcript(self, case_id: str) -> Transcript | None:
         """The case's transcript (saved whole, or built from live segments), or None."""
         with self._lock, self._snapshot():
-            self._check_case(case_id, segments=True)
-            meta = self._conn.execute(
-                "SELECT sealed FROM transcript_meta WHERE case_id = ?", (case_id,)
-            ).fetchone()
-            rows = self._conn.execute(
-                "SELECT seq, sealed FROM transcript_segments WHERE case_id = ? ORDER BY seq",
-                (case_id,),
-            ).fetchall()
-            if meta is None and not rows:
-                return None
-            header = self._open_json(case_id, "transcript_meta", meta[0]) if meta else {}
-            segments = [self._open_json(case_id, f"segment/{seq}", sealed) for seq, sealed in rows]
+            found = self._transcript_rows(case_id)
+        if found is None:
+            return None
+        header, segments = found
         end_s = max((s["end_s"] for s in segments), default=0.0)
         data = {
-            "language": header.get("language", "da"),
-            "model": header.get("model", "live"),
-            "duration_s": header.get("duration_s", end_s),
+            "language": (header or {}).get("language", "da"),
+            "model": _model_of(header, segments)[0],
+            "duration_s": (header or {}).get("duration_s", end_s),
             "segments": segments,
         }
         return Transcript.from_dict(data, source=f"case {case_id}")
+
+    def transcript_model(self, case_id: str) -> tuple[str, str]:
+        """(model id, model sha256) of the speech model behind the case's transcript, from the
+        sealed store data: the transcript header (`save_transcript`), or the live segments' own
+        (`start_recording(..., transcript_model=..., transcript_model_sha256=...)`). ("", "")
+        without a transcript. Only a store of the development version from before the hash was
+        kept falls back, as it did, to the "transcribed" audit event of that model."""
+        with self._lock, self._snapshot():
+            found = self._transcript_rows(case_id)
+        if found is None:
+            return "", ""
+        model, model_sha = _model_of(*found)
+        if model_sha is not None:
+            return model, model_sha
+        audited = ""
+        for event in self._audit.events(case_id):
+            if event.event == "transcribed" and event.payload.get("model") == model:
+                audited = str(event.payload.get("model_sha256", ""))
+        return model, audited
+
+    def _transcript_rows(
+        self, case_id: str
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]] | None:
+        """The opened transcript header (None if there is none) and segments, or None if the
+        case has no transcript; checked against the manifest. Call inside a snapshot."""
+        self._check_case(case_id, segments=True)
+        meta = self._conn.execute(
+            "SELECT sealed FROM transcript_meta WHERE case_id = ?", (case_id,)
+        ).fetchone()
+        rows = self._conn.execute(
+            "SELECT seq, sealed FROM transcript_segments WHERE case_id = ? ORDER BY seq",
+            (case_id,),
+        ).fetchall()
+        if meta is None and not rows:
+            return None
+        header = self._open_json(case_id, "transcript_meta", meta[0]) if meta else None
+        segments = [self._open_json(case_id, f"segment/{seq}", sealed) for seq, sealed in rows]
+        return header, segments
 
     # ---- draft -----------------------------------------------------------------------------
 

@@ -128,7 +128,13 @@ class RecordingHost(Protocol):
     """The part of the case store a recording talks to."""
 
     def append_segment(
-        self, case_id: str, segment: Segment, time_offset_s: float = 0.0
+        self,
+        case_id: str,
+        segment: Segment,
+        time_offset_s: float = 0.0,
+        *,
+        model: str | None = None,
+        model_sha256: str = "",
     ) -> Segment: ...
 
     def consent_status(self, case_id: str) -> str: ...
@@ -163,12 +169,14 @@ class CaseRecording:
         transcript_model: str,
         clock: Callable[[], float] = time.monotonic,
         lock: CaseLock | None = None,
+        transcript_model_sha256: str = "",
     ) -> None:
         self._store = store
         self._case_lock = lock  # released when the recording stops
         self.case_id = case_id
         self.recording_id = recording_id
-        self.transcript_model = transcript_model
+        self.transcript_model = transcript_model  # the speech model, kept with each segment
+        self.transcript_model_sha256 = transcript_model_sha256
         self._writer = writer
         self._time_offset_s = time_offset_s
         self._clock = clock
@@ -204,7 +212,13 @@ class CaseRecording:
         if self._withdrawn or self._store.consent_status(self.case_id) != "given":
             return None
         try:
-            stored = self._store.append_segment(self.case_id, segment, self._time_offset_s)
+            stored = self._store.append_segment(
+                self.case_id,
+                segment,
+                self._time_offset_s,
+                model=self.transcript_model,
+                model_sha256=self.transcript_model_sha256,
+            )
         except AssistError as error:
             if error.code != CONSENT_WITHDRAWN_STOP.code:
                 raise

@@ -368,11 +368,19 @@ class RecordingsPart(StoreBase):
 
     # ---- recordings ------------------------------------------------------------------------
 
-    def start_recording(self, case_id: str, *, transcript_model: str = "live") -> CaseRecording:
+    def start_recording(
+        self,
+        case_id: str,
+        *,
+        transcript_model: str = "live",
+        transcript_model_sha256: str = "",
+    ) -> CaseRecording:
         """Start recording on a case whose consent is "given" (AssistError "store.no_consent"
         otherwise) and that nobody records yet, in any process ("store.recording_active").
         Returns a `CaseRecording`: an AudioSink (`write(pcm)`, `close()`) with
-        `on_segment(segment)` for live transcript segments and `stop()`."""
+        `on_segment(segment)` for live transcript segments and `stop()`. Each live segment
+        keeps `transcript_model` (the speech model's id) and its sha256 in its sealed row, so
+        the transcript names its model (`transcript_model(case_id)`)."""
         status = self.consent_status(case_id)
         if status != "given":
             raise AssistError(NO_CONSENT, case_id=case_id, status=status)
@@ -383,12 +391,14 @@ class RecordingsPart(StoreBase):
         if lock is None:
             raise AssistError(RECORDING_ACTIVE, case_id=case_id)
         try:
-            return self._start_locked(case_id, transcript_model, lock)
+            return self._start_locked(case_id, (transcript_model, transcript_model_sha256), lock)
         except BaseException:
             lock.release()
             raise
 
-    def _start_locked(self, case_id: str, transcript_model: str, lock: CaseLock) -> CaseRecording:
+    def _start_locked(
+        self, case_id: str, transcript_model: tuple[str, str], lock: CaseLock
+    ) -> CaseRecording:
         with self._lock:
             status = self.consent_status(case_id)
             if status != "given":
@@ -414,7 +424,14 @@ class RecordingsPart(StoreBase):
                 self._audit.append("recording_started", case_id, {"recording_id": recording_id})
             writer = RecordingWriter.create(path, recording_key, recording_id)
             recording = CaseRecording(
-                self, case_id, recording_id, writer, offset, transcript_model, lock=lock
+                self,
+                case_id,
+                recording_id,
+                writer,
+                offset,
+                transcript_model[0],
+                lock=lock,
+                transcript_model_sha256=transcript_model[1],
             )
             self._active[recording_id] = recording
             return recording
@@ -524,10 +541,23 @@ class RecordingsPart(StoreBase):
             schema.checkpoint_truncate(self._conn)
             return len(rows)
 
-    def append_segment(self, case_id: str, segment: Segment, time_offset_s: float = 0.0) -> Segment:
+    def append_segment(
+        self,
+        case_id: str,
+        segment: Segment,
+        time_offset_s: float = 0.0,
+        *,
+        model: str | None = None,
+        model_sha256: str = "",
+    ) -> Segment:
         """Save one live segment at once (sealed and committed before returning). Returns it as
-        stored: numbered after the case's earlier segments, times shifted by `time_offset_s`."""
+        stored: numbered after the case's earlier segments, times shifted by `time_offset_s`.
+        `model` and `model_sha256` (the speech model) are sealed with the segment."""
         textcheck.check_segment(segment)
+        origin: dict[str, str] = {"origin": "live"}
+        if model is not None:
+            textcheck.check_values({"model": model, "model_sha256": model_sha256}, "segment")
+            origin.update(model=model, model_sha256=model_sha256)
         with self._write() as conn:
             self._require_state(case_id, ("draft",), "transcript")
             # Checked in the transaction, so no segment slips in after a withdrawal committed.
@@ -548,9 +578,7 @@ class RecordingsPart(StoreBase):
                     for w in segment.words
                 ),
             )
-            sealed = self._seal_json(
-                case_id, f"segment/{seq}", {**stored.to_dict(), "origin": "live"}
-            )
+            sealed = self._seal_json(case_id, f"segment/{seq}", {**stored.to_dict(), **origin})
             conn.execute(
                 "INSERT INTO transcript_segments (case_id, seq, sealed) VALUES (?, ?, ?)",
                 (case_id, seq, sealed),
