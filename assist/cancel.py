@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Generator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from assist.errors import Cancelled
 
@@ -41,3 +43,18 @@ class Progress:
         if not self.total:
             return None
         return max(0.0, min(1.0, self.done / self.total))
+
+
+R = TypeVar("R")
+
+
+def result_of(steps: Generator[object, None, R]) -> R:
+    """Drive a generator job to its end and return its result (what it yielded is dropped).
+
+    The one drain for the convention "yield events, return the result" (`assist.jobs`)."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            result: R = finished.value
+            return result

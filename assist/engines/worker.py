@@ -24,7 +24,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import IO, Self
 
-from assist.cancel import CancelToken
+from assist.cancel import CancelToken, result_of
 from assist.engines.messages import (
     LOAD_JOB,
     Call,
@@ -423,8 +423,4 @@ def _close_pipes(current: _Process) -> None:
 
 def drain(steps: Generator[object, None, object]) -> object:
     """Run a job generator to its end and return its result (events are dropped)."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as finished:
-            return finished.value
+    return result_of(steps)

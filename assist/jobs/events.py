@@ -15,7 +15,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TypeVar
 
-from assist.cancel import Progress
+from assist.cancel import Progress, result_of
 from assist.drafting.types import DraftSection
 from assist.transcript import Segment
 
@@ -82,12 +82,7 @@ DEFAULT_INTERVAL_S = 0.05  # at most about 20 a second
 
 def run(job: Generator[Event, None, R]) -> R:
     """Drive a job to its end and return its result (its events are dropped)."""
-    while True:
-        try:
-            next(job)
-        except StopIteration as finished:
-            result: R = finished.value
-            return result
+    return result_of(job)
 
 
 def throttled(

@@ -17,7 +17,7 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
-from assist.cancel import CancelToken
+from assist.cancel import CancelToken, result_of
 from assist.fsutil import atomic_write_text
 
 CACHE_FILE_NAME = ".hash-cache.json"
@@ -121,12 +121,7 @@ class HashCache:
         return sha
 
     def sha256(self, path: Path, *, full: bool = False) -> str:
-        steps = self.sha256_steps(path, full=full)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                return str(done.value)
+        return result_of(self.sha256_steps(path, full=full))
 
 
 def cache_path(model_root: Path) -> Path:

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from assist.cancel import CancelToken, Progress
+from assist.cancel import CancelToken, Progress, result_of
 from assist.errors import AssistError, Msg
 from assist.models.catalog import CatalogEntry, ModelFile, ModelKind, load_catalog
 from assist.models.hashing import HashCache, cache_path
@@ -296,7 +296,7 @@ class ModelStore:
         if spec.record_problem is not None:
             reason = self._locked_reason() if spec.record_problem == "locked" else "other key"
             raise AssistError(RECORD_UNVERIFIED, model_id=model_id, reason=reason)
-        status = self._drain(self._check_steps(spec, full=False, cancel=None))
+        status = result_of(self._check_steps(spec, full=False, cancel=None))
         if status.problem == "not_installed" and spec.origin == "catalog":
             raise AssistError(NOT_INSTALLED, model_id=model_id, path=self.root)
         bad_file = spec.directory / (status.problem_file or spec.primary_file.name)
@@ -329,10 +329,10 @@ class ModelStore:
     # -- checking ----------------------------------------------------------------------------
 
     def statuses(self, *, full: bool = False) -> list[ModelStatus]:
-        return [self._drain(self._check_steps(spec, full, None)) for spec in self.specs()]
+        return [result_of(self._check_steps(spec, full, None)) for spec in self.specs()]
 
     def status(self, model_id: str, *, full: bool = False) -> ModelStatus:
-        return self._drain(self._check_steps(self.spec(model_id), full, None))
+        return result_of(self._check_steps(self.spec(model_id), full, None))
 
     def verify(
         self,
@@ -427,15 +427,6 @@ class ModelStore:
             problem_file=problem_file,
             record_problem=record_problem,
         )
-
-    @staticmethod
-    def _drain(steps: Generator[int, None, ModelStatus]) -> ModelStatus:
-        while True:
-            try:
-                next(steps)
-            except StopIteration as finished:
-                status: ModelStatus = finished.value
-                return status
 
     # -- qualification ------------------------------------------------------------------------
 
