@@ -27,10 +27,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from assist.asr.model import load_engine  # noqa: E402
-from assist.asr.transcribe import collect, transcribe_file  # noqa: E402
 from assist.drafting.pipeline import build_draft  # noqa: E402
 from assist.drafting.structured import StructuredDrafter  # noqa: E402
 from assist.drafting.templates import get_template  # noqa: E402
+from assist.jobs.events import run  # noqa: E402
+from assist.jobs.transcribe import transcribe_file_job  # noqa: E402
 from assist.transcript import Transcript  # noqa: E402
 
 EVAL_DIR = REPO / "bench" / "drafting_eval"
@@ -62,7 +63,7 @@ def _speak(transcript: Transcript, workdir: Path) -> Path:
 
 def _recall(transcript: Transcript, facts: dict[str, object]) -> tuple[float, list[str]]:
     template = get_template(str(facts["template"]))
-    draft = build_draft(StructuredDrafter(), transcript, template)
+    draft = run(build_draft(StructuredDrafter(), transcript, template))
     text = "\n".join(s.text for sec in draft.sections for s in sec.sentences)
     required = [str(f) for f in facts["required"]]  # type: ignore[attr-defined]
     missing = [
@@ -90,7 +91,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             audio = _speak(clean, Path(tmp))
             started = time.perf_counter()
-            heard = collect(transcribe_file(audio, engine))
+            heard = run(transcribe_file_job(audio, engine))
             asr_s = time.perf_counter() - started
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ sys.path.insert(0, str(REPO))
 from assist.drafting.pipeline import build_draft  # noqa: E402
 from assist.drafting.structured import StructuredDrafter  # noqa: E402
 from assist.drafting.templates import get_template  # noqa: E402
+from assist.jobs.events import run  # noqa: E402
 from assist.transcript import Segment, Transcript  # noqa: E402
 
 EVAL_DIR = REPO / "bench" / "drafting_eval"
@@ -70,7 +71,7 @@ def segments(total: int) -> Transcript:
 def timed(transcript: Transcript) -> tuple[float, int]:
     template = get_template("journalnotat")
     started = time.perf_counter()
-    draft = build_draft(StructuredDrafter(), transcript, template)
+    draft = run(build_draft(StructuredDrafter(), transcript, template))
     sentences = sum(len(section.sentences) for section in draft.sections)
     return time.perf_counter() - started, sentences
 

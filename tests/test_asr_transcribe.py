@@ -12,10 +12,12 @@ import pytest
 from assist.asr import model as asr_model
 from assist.asr.engine import EngineSegment, EngineWord, FakeAsrEngine
 from assist.asr.languages import WHISPER_LANGUAGES, check_language
-from assist.asr.transcribe import collect, transcribe, transcribe_file
+from assist.asr.transcribe import transcribe
 from assist.cancel import CancelToken, Progress
 from assist.cli import main
 from assist.errors import AssistError, Cancelled
+from assist.jobs.events import run
+from assist.jobs.transcribe import transcribe_file_job
 from assist.transcript import Segment, Transcript
 
 SAMPLE_WAV = Path(__file__).parent / "fixtures" / "sample-da.wav"
@@ -70,7 +72,7 @@ def test_cancel_stops_between_segments() -> None:
 
 def test_transcribe_file_ends_with_the_whole_transcript() -> None:
     engine = FakeAsrEngine([list(SCRIPT)], model_id="fake-base")
-    transcript = collect(transcribe_file(SAMPLE_WAV, engine))
+    transcript = run(transcribe_file_job(SAMPLE_WAV, engine))
     assert transcript.model == "fake-base" and transcript.language == "da"
     assert transcript.duration_s == pytest.approx(38.72, abs=0.01)
     assert len(transcript.segments) == 2

@@ -15,6 +15,7 @@ from assist.drafting.structured import StructuredDrafter
 from assist.drafting.templates import get_template
 from assist.drafting.types import Draft, DraftSentence
 from assist.drafting.verify import verify_draft
+from assist.jobs.events import run
 from assist.signoff import CaseMeta, note_from_draft, to_editable_text
 from assist.store import CaseStore
 from assist.transcript import Transcript
@@ -41,7 +42,7 @@ def sample_transcript(model: str = ASR_MODEL) -> Transcript:
 def sample_draft(transcript: Transcript | None = None) -> Draft:
     """An "LLM" draft with flags: cpr (source and draft) and an unsupported number."""
     transcript = transcript or sample_transcript()
-    draft = build_draft(StructuredDrafter(), transcript, get_template("journalnotat"))
+    draft = run(build_draft(StructuredDrafter(), transcript, get_template("journalnotat")))
     sections = []
     for section in draft.sections:
         if section.section_id == "situation":

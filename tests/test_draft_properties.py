@@ -11,6 +11,7 @@ from assist.drafting.pipeline import build_draft
 from assist.drafting.structured import StructuredDrafter
 from assist.drafting.templates import get_template
 from assist.errors import AssistError
+from assist.jobs.events import run
 from assist.transcript import Segment, Transcript
 
 SPOKEN = """
@@ -33,7 +34,7 @@ def test_structured_drafts_pass_their_own_verifier(texts: list[str], template_id
     segments = tuple(Segment(i, i * 2.0, i * 2.0 + 2.0, text, 0.9) for i, text in enumerate(texts))
     transcript = Transcript("da", len(texts) * 2.0, "generated", segments)
     try:
-        draft = build_draft(StructuredDrafter(), transcript, get_template(template_id))
+        draft = run(build_draft(StructuredDrafter(), transcript, get_template(template_id)))
     except AssistError as error:
         assert error.code == "draft.only_noise"
         return

@@ -18,6 +18,7 @@ from assist.drafting.structured import StructuredDrafter
 from assist.drafting.templates import get_template
 from assist.drafting.types import Draft, DraftSection
 from assist.errors import Cancelled
+from assist.jobs.events import run
 from assist.transcript import Segment, Transcript
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "bench" / "drafting_eval"
@@ -42,7 +43,7 @@ def _eval(name: str) -> Transcript:
 
 
 def _draft(transcript: Transcript, template_id: str = "journalnotat") -> Draft:
-    return build_draft(StructuredDrafter(), transcript, get_template(template_id))
+    return run(build_draft(StructuredDrafter(), transcript, get_template(template_id)))
 
 
 def _words(text: str) -> list[str]:

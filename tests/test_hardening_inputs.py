@@ -401,6 +401,7 @@ def test_the_drafting_pipeline_never_fills_the_assessment_whatever_a_template_sa
     from assist.drafting.pipeline import build_draft
     from assist.drafting.structured import StructuredDrafter
     from assist.drafting.templates import get_template
+    from assist.jobs.events import run
     from assist.transcript import Transcript
 
     template = get_template("journalnotat")
@@ -410,8 +411,12 @@ def test_the_drafting_pipeline_never_fills_the_assessment_whatever_a_template_sa
         else s
         for s in template.sections
     )
-    draft = build_draft(
-        StructuredDrafter(), Transcript.from_typed_notes(NOTES), replace(template, sections=loose)
+    draft = run(
+        build_draft(
+            StructuredDrafter(),
+            Transcript.from_typed_notes(NOTES),
+            replace(template, sections=loose),
+        )
     )
     assessment = next(s for s in draft.sections if s.section_id == "faglig_vurdering")
     assert assessment.sentences == () and assessment.generated is False

@@ -26,9 +26,11 @@ from helpers.store_support import HELPERS, REPO, make_keys, open_store, subproce
 
 from assist.asr.engine import FakeAsrEngine
 from assist.asr.live import EnergySpeechDetector, LiveTranscriber
-from assist.asr.session import run_session
+from assist.asr.session import LiveThread
 from assist.cli import main
 from assist.errors import AssistError
+from assist.jobs.events import run
+from assist.jobs.recording import RecordingSession
 from assist.secure.keys import load_keys
 from assist.store import CaseStore, apply_retention
 from assist.store.base import CASE_NOT_FOUND
@@ -84,8 +86,16 @@ def test_a_failure_in_the_final_flush_ends_the_session_instead_of_hanging() -> N
     def on_segment(segment: Segment) -> None:
         raise AssistError(CASE_NOT_FOUND, case_id="abc")
 
-    finished, outcome = _in_thread(lambda: run_session(blocks, [], transcriber, on_segment), 10)
-    assert finished, "run_session blocked after a failure in finish()"
+    def session() -> BaseException | None:
+        live = LiveThread(transcriber, on_segment)
+        for block in blocks:
+            live.put(block)
+        live.end()
+        assert list(live.wait_committed()) == []
+        return live.failure
+
+    finished, outcome = _in_thread(session, 10)
+    assert finished, "the live transcription blocked after a failure in finish()"
     [error] = outcome
     assert isinstance(error, AssistError) and error.code == "store.case_not_found"
 
@@ -97,7 +107,8 @@ def test_a_failure_while_feeding_still_drains_and_ends() -> None:
 
     transcriber = Failing(FakeAsrEngine(), detector=EnergySpeechDetector(0.6))
     blocks = [SECOND] * 5
-    finished, outcome = _in_thread(lambda: run_session(blocks, [], transcriber, print), 10)
+    session = RecordingSession(blocks, live=lambda: transcriber)
+    finished, outcome = _in_thread(lambda: run(session.run()), 10)
     assert finished and isinstance(outcome[0], RuntimeError)
 
 
@@ -344,6 +355,7 @@ def _case_with_typed_and_spoken(store: CaseStore) -> str:
     from assist.drafting.pipeline import build_draft
     from assist.drafting.structured import StructuredDrafter
     from assist.drafting.templates import get_template
+    from assist.jobs.events import run
 
     case_id = store.create_case(
         title="J.nr. 9", consent="given", consent_by="Borger B", note_type="journalnotat"
@@ -356,7 +368,7 @@ def _case_with_typed_and_spoken(store: CaseStore) -> str:
     recording.stop()
     transcript = store.load_transcript(case_id)
     assert transcript is not None and len(transcript.segments) == 4
-    draft = build_draft(StructuredDrafter(), transcript, get_template("journalnotat"))
+    draft = run(build_draft(StructuredDrafter(), transcript, get_template("journalnotat")))
     save_generated_draft(store, case_id, draft)
     return case_id
 

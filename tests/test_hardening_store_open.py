@@ -298,7 +298,7 @@ def _process_failures(
         raise AssistError(DRAFT_FAILED)
 
     with monkeypatch.context() as patch:
-        patch.setattr("assist.cli.draft_cmd.draft_and_report", broken_draft)
+        patch.setattr("assist.jobs.draft.draft_transcript", broken_draft)
         yield "drafting failed", [str(SAMPLE_WAV)], 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import numpy as np
@@ -9,8 +10,9 @@ import pytest
 
 from assist.asr.engine import EngineSegment, EngineWord, FakeAsrEngine, Samples
 from assist.asr.live import EnergySpeechDetector, LiveSettings, LiveTranscriber
-from assist.asr.session import run_session
 from assist.errors import AssistError, Msg
+from assist.jobs.events import SegmentCommitted
+from assist.jobs.recording import RecordingResult, RecordingSession
 from assist.transcript import Segment
 
 RATE = 16_000
@@ -72,7 +74,8 @@ def test_finish_flushes_speech_that_runs_to_the_end() -> None:
     final = live.finish()
     assert [s.text for s in final] == ["tale 2"]
     assert final[0].end_s == pytest.approx(4.0, abs=0.05)
-    assert [s.segment_id for s in live.segments] == [0, 1]
+    assert [s.segment_id for s in during + final] == [0, 1]
+    assert live.finish() == []  # each segment is returned once
     with pytest.raises(RuntimeError):
         live.feed(b"\0\0")
 
@@ -83,16 +86,17 @@ def test_long_speech_without_pauses_is_cut_so_little_waits_for_the_end() -> None
     # 35 s of speech whose loudness dips (never to silence) every 1.3 s.
     t = np.arange(35 * RATE) / RATE
     speech = 0.3 * np.sin(2 * np.pi * 220 * t) * (0.6 + 0.4 * np.cos(2 * np.pi * t / 1.3))
+    pieces: list[Segment] = []
     for block in blocks(pcm(speech)):
-        live.feed(block)
+        pieces += live.feed(block)
         assert live.pending_s <= SETTINGS.max_utterance_s + SETTINGS.check_every_s + 0.2
-    live.finish()
+    pieces += live.finish()
     assert len(engine.calls) >= 4
     assert all(samples <= SETTINGS.max_utterance_s * RATE for samples, _, _ in engine.calls)
     # The pieces tile the audio: each segment starts where the previous one ended.
-    for before, after in zip(live.segments, live.segments[1:], strict=False):
+    for before, after in itertools.pairwise(pieces):
         assert after.start_s == pytest.approx(before.end_s, abs=0.01)
-    assert live.segments[-1].end_s == pytest.approx(35.0, abs=0.05)
+    assert pieces[-1].end_s == pytest.approx(35.0, abs=0.05)
 
 
 def test_silence_costs_nothing_and_is_not_kept() -> None:
@@ -112,9 +116,9 @@ def test_timestamps_stay_absolute_after_engine_segments_inside_an_utterance() ->
         ]
     ]
     live = transcriber(FakeAsrEngine(script))
-    for block in blocks(pcm(np.concatenate([silence(5.0), tone(2.0), silence(1.0)]))):
-        live.feed(block)
-    assert [(s.text, round(s.start_s, 2)) for s in live.segments] == [
+    found = [s for b in blocks(pcm(np.concatenate([silence(5.0), tone(2.0), silence(1.0)])))
+             for s in live.feed(b)]  # fmt: skip
+    assert [(s.text, round(s.start_s, 2)) for s in found] == [
         ("første", 4.9),
         ("anden", 5.8),
     ]
@@ -124,20 +128,10 @@ def test_odd_sized_blocks_lose_no_samples() -> None:
     engine = FakeAsrEngine()
     live = transcriber(engine)
     data = pcm(np.concatenate([tone(1.0), silence(1.0)]))
-    for start in range(0, len(data), 333):
-        live.feed(data[start : start + 333])
-    live.finish()
+    found = [s for start in range(0, len(data), 333) for s in live.feed(data[start : start + 333])]
+    found += live.finish()
     assert live.received_s == pytest.approx(2.0, abs=1e-6)
-    assert len(live.segments) == 1
-
-
-def test_usable_as_an_audio_sink() -> None:
-    received: list[Segment] = []
-    live = transcriber(on_segment=received.append)
-    for block in blocks(pcm(np.concatenate([tone(1.0), silence(1.0), tone(1.0)]))):
-        live.write(block)
-    live.close()
-    assert [s.text for s in received] == ["tale 1", "tale 2"]
+    assert len(found) == 1
 
 
 class ListSink:
@@ -152,11 +146,26 @@ class ListSink:
         self.closed = True
 
 
+def record(
+    source: Iterator[bytes], sinks: list[ListSink], live: LiveTranscriber, seen: list[Segment]
+) -> RecordingResult:
+    """A recording job without a case; the segments it reports go to `seen`."""
+    job = RecordingSession(source, sinks=sinks, live=lambda: live).run()
+    while True:
+        try:
+            event = next(job)
+        except StopIteration as finished:
+            result: RecordingResult = finished.value
+            return result
+        if isinstance(event, SegmentCommitted):
+            seen.append(event.segment)
+
+
 def test_session_feeds_every_sink_everything_and_finishes_the_transcript() -> None:
     audio = pcm(np.concatenate([tone(1.0), silence(1.0), tone(1.5)]))
     sinks = [ListSink(), ListSink()]
     seen: list[Segment] = []
-    result = run_session(blocks(audio), sinks, transcriber(), seen.append)
+    result = record(blocks(audio), sinks, transcriber(), seen)
     assert all(bytes(s.data) == audio and s.closed for s in sinks)
     assert [s.text for s in result.segments] == ["tale 1", "tale 2"] == [s.text for s in seen]
     assert result.duration_s == pytest.approx(3.5)
@@ -175,7 +184,7 @@ def test_session_keeps_and_transcribes_audio_before_a_source_error() -> None:
     sink = ListSink()
     seen: list[Segment] = []
     with pytest.raises(AssistError):
-        run_session(failing_source(), [sink], transcriber(), seen.append)
+        record(failing_source(), [sink], transcriber(), seen)
     assert sink.closed and len(sink.data) == 2 * RATE * 2
     assert [s.text for s in seen] == ["tale 1"]
 
@@ -191,7 +200,7 @@ def test_a_failing_transcriber_never_stops_the_recording() -> None:
     audio = pcm(np.concatenate([tone(1.0), silence(2.0), tone(1.0), silence(2.0)]))
     sink = ListSink()
     with pytest.raises(RuntimeError, match="engine broke"):
-        run_session(blocks(audio), [sink], transcriber(ExplodingEngine()), lambda s: None)
+        record(blocks(audio), [sink], transcriber(ExplodingEngine()), [])
     assert bytes(sink.data) == audio and sink.closed
 
 
@@ -212,11 +221,10 @@ def test_earlier_audio_is_heard_as_context_but_never_committed_twice() -> None:
     live = LiveTranscriber(
         engine, detector=EnergySpeechDetector(settings.min_pause_s), settings=settings
     )
-    for block in blocks(pcm(np.concatenate([tone(1.0), silence(2.0), tone(1.0), silence(1.0)]))):
-        live.feed(block)
-    live.finish()
-    assert [s.text for s in live.segments] == ["først", "så"]
-    second = live.segments[1]
+    audio = pcm(np.concatenate([tone(1.0), silence(2.0), tone(1.0), silence(1.0)]))
+    found = [s for block in blocks(audio) for s in live.feed(block)] + live.finish()
+    assert [s.text for s in found] == ["først", "så"]
+    second = found[1]
     # The span starts at 2.8 s (3.0 s minus lead-in); its context starts 1.0 s earlier.
     assert second.start_s == pytest.approx(1.8 + 1.3, abs=0.01)
     assert engine.calls[1][0] > 1.0 * RATE + 1.0 * RATE  # context + the new utterance

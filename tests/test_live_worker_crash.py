@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.fake_workers import FakeAsrSpec
-from test_live_transcriber import ListSink
+from test_live_transcriber import ListSink, record
 
 from assist.asr import model as asr_model
 from assist.asr.live import LiveSettings, LiveTranscriber
-from assist.asr.session import run_session
 from assist.cli import main
 from assist.engines.asr_worker import WorkerAsrEngine
 from assist.engines.worker import EngineWorker, WorkerLimits
@@ -52,7 +51,7 @@ def test_a_crash_mid_recording_loses_no_audio_and_the_transcript_resumes(
     with WorkerAsrEngine(EngineWorker(spec, limits)) as engine:
         live = _live(engine)
         seen: list[Segment] = []
-        result = run_session(iter(_blocks(audio)), [sink], live, seen.append)
+        result = record(iter(_blocks(audio)), [sink], live, seen)
         assert bytes(sink.data) == audio and sink.closed  # every sample, in the parent
         assert len(result.segments) == 4  # all four utterances, the crashed one retried
         assert [s.start_s for s in result.segments] == sorted(s.start_s for s in seen)
@@ -66,10 +65,11 @@ def test_a_worker_that_always_crashes_never_stops_the_recording(tmp_path: Path) 
     sink = ListSink()
     with WorkerAsrEngine(EngineWorker(spec)) as engine:
         live = _live(engine)
-        result = run_session(iter(_blocks(audio)), [sink], live, lambda s: None)
+        result = record(iter(_blocks(audio)), [sink], live, [])
         assert bytes(sink.data) == audio and sink.closed
         assert result.segments == ()
         assert live.interruptions and live.missed_s > 0  # said, not hidden
+        assert result.interruptions and result.missed_s == live.missed_s
 
 
 Recorded = tuple[int, list[dict[str, object]], str, dict[str, object]]

@@ -54,15 +54,15 @@ def test_transcribe_and_doctor_make_no_network_attempt(
 
 PLANTED_IN_APP = r"""
 import sys, urllib.request
-import assist.asr.languages as languages
-original = languages.check_language
-def phoning_home(language):
+import assist.errors as errors
+original = errors.parse_language
+def phoning_home(*args, **kwargs):
     try:  # a library that phones home and swallows the failure
         urllib.request.urlopen("http://example.org/telemetry", timeout=1)
     except OSError:
         pass
-    return original(language)
-languages.check_language = phoning_home  # the transcribe command calls it first
+    return original(*args, **kwargs)
+errors.parse_language = phoning_home  # main() calls it, after installing the guard
 from assist.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -73,7 +73,7 @@ def test_a_planted_attempt_in_the_app_is_counted_and_refused(tmp_path: Path) -> 
         "-c", PLANTED_IN_APP, "transcribe", str(tmp_path / "missing.wav"), cwd=tmp_path
     )
     assert result.returncode == 1 and "missing.wav" in result.stderr  # the command went on
-    assert refused == 1 and unguarded == 0  # the app's guard stopped it, and said so
+    assert refused >= 1 and unguarded == 0  # the app's guard stopped it, and said so
 
 
 PLANTED_IN_WORKER = r"""

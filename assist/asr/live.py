@@ -9,7 +9,7 @@ only has that little left to do: the complete transcript is ready seconds after 
 stops, however long the meeting was.
 
 The transcriber is synchronous and single-threaded; whoever records decides on threads (see
-assist/asr/session.py), so recording never waits for recognition.
+assist/asr/session.py and assist/jobs/recording.py), so recording never waits for recognition.
 
 When the recogniser's worker process crashes, the same audio is tried once more with a fresh
 worker. If that crashes too, the audio is set aside and transcribed after the recording stops,
@@ -101,7 +101,8 @@ class LiveSettings:
 class LiveTranscriber:
     """Feed 16 kHz mono s16le PCM; get committed Segments back as utterances end.
 
-    Also an AudioSink (`write`/`close`): segments then go to `on_segment`.
+    `feed()` and `finish()` return the segments committed by that call, and only those: they are
+    the one output (keep them if you need the whole transcript). Each is returned exactly once.
     """
 
     def __init__(
@@ -111,14 +112,12 @@ class LiveTranscriber:
         language: str = "da",
         detector: SpeechDetector | None = None,
         settings: LiveSettings | None = None,
-        on_segment: Callable[[Segment], None] | None = None,
         first_segment_id: int = 0,
     ) -> None:
         self._engine = engine
         self._language = check_language(language)
         self._settings = settings or LiveSettings()
         self._detector = detector or engine.speech_detector(self._settings.min_pause_s)
-        self._on_segment = on_segment
         self._numbering = SegmentNumbering(first_segment_id)
         self._buffer = np.zeros(0, dtype=np.float32)
         self._buffer_start = 0  # absolute sample index of _buffer[0]
@@ -126,7 +125,7 @@ class LiveTranscriber:
         self._unchecked = 0  # samples added since the detector last looked
         self._partial_byte = b""
         self._finished = False
-        self.segments: list[Segment] = []
+        self._committed: list[Segment] = []  # since the last feed()/finish() returned
         # Audio the recogniser crashed on: (absolute start sample, samples), for `finish()`.
         self._missed: list[tuple[int, Samples]] = []
         self._failures_in_a_row = 0
@@ -156,7 +155,6 @@ class LiveTranscriber:
         if self._failures_in_a_row >= _MAX_FAILURES_IN_A_ROW:
             self._set_aside()
             return []
-        before = len(self.segments)
         try:
             self._commit_ready()
         except EngineCrashed:
@@ -164,14 +162,13 @@ class LiveTranscriber:
             self._set_aside()
         else:
             self._failures_in_a_row = 0
-        return self.segments[before:]
+        return self._take_committed()
 
     def finish(self) -> list[Segment]:
         """Transcribe whatever speech is still pending; after this the transcript is complete."""
         if self._finished:
             return []
         self._finished = True
-        before = len(self.segments)
         if self._failures_in_a_row >= _MAX_FAILURES_IN_A_ROW:
             self._set_aside()
         try:
@@ -190,7 +187,7 @@ class LiveTranscriber:
             except EngineCrashed:
                 still_missed.append((start_sample, audio))
         self._missed = still_missed
-        return self.segments[before:]
+        return self._take_committed()
 
     @property
     def missed_s(self) -> float:
@@ -236,24 +233,18 @@ class LiveTranscriber:
             raise
 
     def _commit(self, committed: list[Segment]) -> None:
-        self.segments.extend(committed)
-        if self._on_segment is not None:
-            for segment in committed:
-                self._on_segment(segment)
+        self._committed.extend(committed)
 
-    # AudioSink side
-    def write(self, pcm: bytes) -> None:
-        self.feed(pcm)
-
-    def close(self) -> None:
-        self.finish()
+    def _take_committed(self) -> list[Segment]:
+        """What was committed since the last call: also what a crash part-way through kept."""
+        committed, self._committed = self._committed, []
+        return committed
 
     @property
     def _lead_in(self) -> int:
         return int(self._settings.lead_in_s * SAMPLE_RATE)
 
-    def _commit_ready(self) -> list[Segment]:
-        committed: list[Segment] = []
+    def _commit_ready(self) -> None:
         max_utterance = int(self._settings.max_utterance_s * SAMPLE_RATE)
         min_pause = int(self._settings.min_pause_s * SAMPLE_RATE)
         while True:
@@ -261,18 +252,18 @@ class LiveTranscriber:
             if not regions:
                 # Only silence: keep a short tail so the start of the next word survives.
                 self._drop(max(0, self._buffer.size - self._lead_in))
-                return committed
+                return
             start = max(0, regions[0][0] - self._lead_in)
             closed = [r for r in regions if r[1] + min_pause <= self._buffer.size]
             if closed:
-                committed += self._transcribe_span(start, closed[-1][1])
+                self._transcribe_span(start, closed[-1][1])
             elif self._buffer.size - regions[0][0] >= max_utterance:
                 cut = self._quietest_point(
                     regions[0][0] + max_utterance // 2, regions[0][0] + max_utterance
                 )
-                committed += self._transcribe_span(start, cut)
+                self._transcribe_span(start, cut)
             else:
-                return committed
+                return
 
     def _quietest_point(self, lo: int, hi: int) -> int:
         """The middle of the quietest 50 ms in buffer[lo:hi]: the least harmful place to cut."""
@@ -284,7 +275,7 @@ class LiveTranscriber:
         energy = np.mean(window[: frames * frame].reshape(frames, frame) ** 2, axis=1)
         return lo + int(np.argmin(energy)) * frame + frame // 2
 
-    def _transcribe_span(self, start: int, end: int) -> list[Segment]:
+    def _transcribe_span(self, start: int, end: int) -> None:
         """Transcribe buffer[start:end], commit its segments, and forget the audio up to `end`.
 
         The recogniser also hears up to `context_s` of the audio before the span: Whisper is
@@ -304,7 +295,6 @@ class LiveTranscriber:
                 committed.append(segment)
         self._drop(end)
         self._commit(committed)
-        return committed
 
     def _drop(self, samples: int) -> None:
         """Forget buffer[:samples], keeping the last `context_s` of it as context."""

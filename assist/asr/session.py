@@ -1,117 +1,115 @@
-"""The recording loop: audio blocks go to every sink at once and to live transcription beside it.
+"""Live transcription beside a recording: a LiveTranscriber on its own thread behind a queue.
 
 Recording must never wait for recognition (a slow moment in Whisper must not drop microphone
-audio), so the transcriber runs on its own thread behind a queue. The sinks (an encrypted file
-writer, later) get every block first, in the recording thread. When the source ends (or the user
-stops), the sinks are closed, the transcriber finishes the last utterance, and the result says
-how long that took after the end of the audio: `stop_to_final_s`.
+audio), so whoever records hands each block to `LiveThread.put`, which only queues it. The thread
+feeds the transcriber, passes each committed segment through `keep` (saving it into a case, say)
+and queues what was kept for the recorder to collect with `committed()`. After `end()`, the
+thread finishes the last utterance; `wait_committed()` gives the rest as it comes. A failure in
+transcription (or in `keep`) never stops the recording: the thread keeps draining the queue, and
+the failure is in `failure` once the thread is done. The recording job that drives this is
+`assist/jobs/recording.py`.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 
 from assist.asr.live import LiveTranscriber
-from assist.audio.sink import SAMPLE_RATE, SAMPLE_WIDTH_BYTES, AudioSink
-from assist.cancel import CancelToken
 from assist.transcript import Segment
 
-_END = None  # queue marker: no more audio
+
+class _Marker:
+    pass
 
 
-@dataclass(frozen=True)
-class SessionResult:
-    segments: tuple[Segment, ...]
-    duration_s: float
-    # Seconds from the last audio block to the complete transcript (None without transcription).
-    stop_to_final_s: float | None
-    stopped_early: bool  # cancelled / interrupted before the source ended
+_END = _Marker()  # into the thread: no more audio
+_DONE = _Marker()  # out of the thread: nothing more will come
 
 
-def run_session(
-    source: Iterable[bytes],
-    sinks: Sequence[AudioSink],
-    transcriber: LiveTranscriber | None,
-    on_segment: Callable[[Segment], None],
-    *,
-    cancel: CancelToken | None = None,
-    clock: Callable[[], float] = time.monotonic,
-) -> SessionResult:
-    """Record `source` into `sinks` and transcribe it live; blocks until the transcript is final.
+def _same(segment: Segment) -> Segment:
+    return segment
 
-    Cancelling (or Ctrl+C) stops the recording, not the transcript: what was recorded is kept and
-    transcribed to the end. An error in transcription never stops the recording; it is raised
-    once the recording has ended and the sinks are closed.
-    """
-    cancel = cancel or CancelToken()
-    blocks: queue.Queue[bytes | None] = queue.Queue()
-    failure: list[BaseException] = []
-    segments: list[Segment] = []
 
-    def transcribe_worker() -> None:
-        assert transcriber is not None
+class LiveThread:
+    """Transcribe queued audio on a daemon thread; see the module docstring."""
+
+    def __init__(
+        self,
+        transcriber: LiveTranscriber,
+        keep: Callable[[Segment], Segment | None] = _same,
+    ) -> None:
+        self._transcriber = transcriber
+        self._keep = keep
+        self._blocks: queue.Queue[bytes | _Marker] = queue.Queue()
+        self._out: queue.Queue[Segment | _Marker] = queue.Queue()
+        self._discard = threading.Event()
+        self._ended = False
+        self._done = False
+        self.failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="live-transcriber", daemon=True)
+        self._thread.start()
+
+    def put(self, block: bytes) -> None:
+        """Queue one block of recorded audio (never waits for recognition)."""
+        self._blocks.put(block)
+
+    def end(self, *, discard: bool = False) -> None:
+        """No more audio. The last utterance is transcribed, unless `discard` (e.g. consent was
+        withdrawn): then nothing more is transcribed or kept. Safe to call twice."""
+        if discard:
+            self._discard.set()
+        if not self._ended:
+            self._ended = True
+            self._blocks.put(_END)
+
+    def committed(self) -> list[Segment]:
+        """The segments kept since the last call, without waiting."""
+        found: list[Segment] = []
+        while True:
+            try:
+                item = self._out.get_nowait()
+            except queue.Empty:
+                return found
+            if isinstance(item, _Marker):
+                self._done = True
+                return found
+            found.append(item)
+
+    def wait_committed(self) -> Iterator[Segment]:
+        """After `end()`: each remaining segment as it is kept, until the transcript is final."""
+        while not self._done:
+            item = self._out.get()
+            if isinstance(item, _Marker):
+                self._done = True
+            else:
+                yield item
+        self._thread.join()
+
+    def _work(self) -> None:
         ended = False  # the end marker was taken from the queue
         try:
-            while (block := blocks.get()) is not _END:
-                for segment in transcriber.feed(block):
-                    segments.append(segment)
-                    on_segment(segment)
+            while not isinstance(block := self._blocks.get(), _Marker):
+                if not self._discard.is_set():
+                    self._emit(self._transcriber.feed(block))
             ended = True
-            for segment in transcriber.finish():
-                segments.append(segment)
-                on_segment(segment)
-        except BaseException as exc:  # handed to the recording thread
-            failure.append(exc)
-            # Keep draining so the recorder never blocks, up to the end marker, unless it was
-            # already taken (a failure in finish() or in its on_segment): waiting for a second
-            # one would block the recorder's join() for ever.
-            while not ended and blocks.get() is not _END:
+            if not self._discard.is_set():
+                self._emit(self._transcriber.finish())
+        except BaseException as exc:  # handed to the recorder once it has stopped
+            self.failure = exc
+            # Keep draining so the queue never grows, up to the end marker, unless it was
+            # already taken (a failure in finish() or in its `keep`): waiting for a second one
+            # would make the recorder wait for ever.
+            while not ended and not isinstance(self._blocks.get(), _Marker):
                 pass
+        finally:
+            self._out.put(_DONE)
 
-    worker = None
-    if transcriber is not None:
-        worker = threading.Thread(target=transcribe_worker, name="live-transcriber", daemon=True)
-        worker.start()
-    recorded_bytes = 0
-    stopped_early = False
-    source_error: BaseException | None = None
-    try:
-        for block in source:
-            if not block:
-                continue
-            for sink in sinks:
-                sink.write(block)
-            recorded_bytes += len(block)
-            if worker is not None:
-                blocks.put(block)
-            if cancel.cancelled:
-                stopped_early = True
-                break
-    except KeyboardInterrupt:
-        stopped_early = True
-    except BaseException as exc:  # the audio so far is still closed properly and transcribed
-        source_error = exc
-    stopped_at = clock()
-    if worker is not None:
-        blocks.put(_END)
-    try:
-        for sink in sinks:
-            sink.close()
-    finally:
-        if worker is not None:
-            worker.join()
-    finished_at = clock()
-    if source_error is not None:
-        raise source_error
-    if failure:
-        raise failure[0]
-    return SessionResult(
-        segments=tuple(segments),
-        duration_s=recorded_bytes / (SAMPLE_RATE * SAMPLE_WIDTH_BYTES),
-        stop_to_final_s=finished_at - stopped_at if worker is not None else None,
-        stopped_early=stopped_early,
-    )
+    def _emit(self, segments: list[Segment]) -> None:
+        for segment in segments:
+            if self._discard.is_set():
+                return
+            kept = self._keep(segment)
+            if kept is not None:
+                self._out.put(kept)

@@ -1,22 +1,22 @@
-"""Batch transcription: audio in, guarded transcript segments out, as a cancellable generator."""
+"""Batch transcription: audio in, guarded transcript segments out, as a cancellable generator.
+
+A whole file into a Transcript is the job `assist.jobs.transcribe.transcribe_file_job`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 from assist.asr.engine import AsrEngine, EngineSegment, Samples
 from assist.asr.guards import guard_segment
 from assist.asr.languages import check_language
 from assist.asr.normalize import normalize_danish
-from assist.audio.decode import decode_audio
 from assist.audio.sink import SAMPLE_RATE
 from assist.cancel import CancelToken, Progress
 from assist.textcheck import remove_forbidden
-from assist.transcript import Segment, Transcript, Word
+from assist.transcript import Segment, Word
 
-DECODE_STAGE = "decode"
 TRANSCRIBE_STAGE = "transcribe"
 
 
@@ -89,40 +89,3 @@ def transcribe(
             yield segment
         yield Progress(TRANSCRIBE_STAGE, min(raw.end_s, total_s), total_s)
     yield Progress(TRANSCRIBE_STAGE, total_s, total_s)
-
-
-def transcribe_file(
-    path: Path,
-    engine: AsrEngine,
-    *,
-    language: str = "da",
-    cancel: CancelToken | None = None,
-) -> Iterator[Progress | Segment | Transcript]:
-    """Decode `path`, transcribe it, and finish with the whole Transcript as the last item."""
-    language = check_language(language)
-    cancel = cancel or CancelToken()
-    yield Progress(DECODE_STAGE, 0.0, None)
-    audio = decode_audio(path)
-    cancel.raise_if_cancelled()
-    segments: list[Segment] = []
-    for item in transcribe(audio, engine, language=language, cancel=cancel):
-        if isinstance(item, Segment):
-            segments.append(item)
-        yield item
-    yield Transcript(
-        language=language,
-        duration_s=audio.size / SAMPLE_RATE,
-        model=engine.model_id,
-        segments=tuple(segments),
-    )
-
-
-def collect(items: Iterable[Progress | Segment | Transcript]) -> Transcript:
-    """Run a transcribe_file generator to the end and return its Transcript."""
-    result: Transcript | None = None
-    for item in items:
-        if isinstance(item, Transcript):
-            result = item
-    if result is None:
-        raise ValueError("the generator ended without a transcript")
-    return result

@@ -25,15 +25,6 @@ INPUT_MISSING = Msg(
     da="Filen '{path}' findes ikke eller kan ikke læses.",
     en="The file '{path}' does not exist or cannot be read.",
 )
-CASE_HAS_NO_TRANSCRIPT = Msg(
-    "draft.case_without_transcript",
-    da="Sagen '{case_id}' har ingen transskription endnu. Optag eller behandl en lydfil "
-    "('assist record --case {case_id}' / 'assist process --case {case_id} LYDFIL'), eller giv "
-    "skrevne noter med --typed.",
-    en="The case '{case_id}' has no transcript yet. Record or process an audio file "
-    "('assist record --case {case_id}' / 'assist process --case {case_id} AUDIO'), or give "
-    "typed notes with --typed.",
-)
 CASE_AND_TRANSCRIPT = Msg(
     "draft.case_and_transcript",
     da="Brug enten --case eller en transskriptionsfil, ikke begge.",
@@ -159,54 +150,51 @@ def handle_draft(args: argparse.Namespace, ctx: CliContext) -> int:
 def draft_and_report(
     ctx: CliContext, transcript: Any, template: Any, engine: str, model: str | None
 ) -> Any:
-    """Draft with the chosen engine; say on stderr when `auto` fell back to the structured one,
-    also when the language model's worker crashed while drafting (`llm` then fails instead)."""
-    from assist.drafting.pipeline import build_draft
-    from assist.drafting.select import choose_drafter
-    from assist.drafting.structured import StructuredDrafter
-    from assist.engines.worker import EngineCrashed
+    """Draft with the chosen engine (`assist.jobs.draft.draft_transcript`); say on stderr when
+    `auto` fell back to the structured one, also when the language model's worker crashed while
+    drafting (`llm` then fails instead)."""
+    from assist.jobs.draft import draft_transcript
+    from assist.jobs.engines import EngineHub
+    from assist.jobs.events import run
 
-    choice = choose_drafter(engine, model)
-    try:
-        draft = build_draft(choice.drafter, transcript, template)
-    except EngineCrashed as crash:
-        if engine != "auto":
-            raise
-        ctx.error(crash.message(ctx.lang))
-        ctx.warn(
-            "Udkastet er lavet ved struktureret udtræk i stedet.",
-            "The draft was made by structured extraction instead.",
-        )
-        return build_draft(StructuredDrafter(), transcript, template)
-    finally:
-        choice.close()
-    if choice.note is not None:
-        ctx.error(choice.note.render(ctx.lang, choice.note_params))
-    return draft
+    with EngineHub() as engines:
+        result = run(draft_transcript(transcript, template, engines, engine, model))
+    report_draft(ctx, result)
+    return result.draft
+
+
+def report_draft(ctx: CliContext, result: Any) -> None:
+    """The notes of a DraftResult on stderr: a crash recovered from, a fallback."""
+    for line in result.notices(ctx.lang):
+        ctx.error(line)
 
 
 def _draft_case(args: argparse.Namespace, ctx: CliContext) -> int:
-    from assist.casework import save_generated_draft
-    from assist.drafting.templates import DEFAULT_TEMPLATE, get_template, template_dir_from_env
+    from assist.drafting.templates import template_dir_from_env
+    from assist.jobs.draft import draft_case
+    from assist.jobs.engines import EngineHub
+    from assist.jobs.events import run
     from assist.store.session import open_store_for_cli
 
     if args.transcript is not None:
         raise AssistError(CASE_AND_TRANSCRIPT)
     typed = load_input(None, args.typed) if args.typed is not None else None
     template_dir = template_dir_from_env()
-    with open_store_for_cli(ctx.lang) as store:
+    with open_store_for_cli(ctx.lang) as store, EngineHub() as engines:
         case_id = store.resolve_case_id(args.case_id)
-        case = store.get_case(case_id)
-        template = get_template(
-            args.template or case.note_type or DEFAULT_TEMPLATE, template_dir
+        job = draft_case(
+            store,
+            case_id,
+            engines,
+            args.engine,
+            args.model,
+            template_dir,
+            typed,
+            template_id=args.template,
         )
-        if typed is not None:
-            store.save_transcript(case_id, typed)
-        transcript = store.load_transcript(case_id)
-        if transcript is None:
-            raise AssistError(CASE_HAS_NO_TRANSCRIPT, case_id=case_id)
-        draft = draft_and_report(ctx, transcript, template, args.engine, args.model)
-        save_generated_draft(store, case_id, draft, template_dir)
+        result = run(job)
+        report_draft(ctx, result)
+        draft, template = result.draft, result.template
     _output(args, ctx, draft, template)
     if not args.json:
         ctx.say(

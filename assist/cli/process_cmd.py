@@ -9,17 +9,12 @@ Ctrl+C, ...) leaves the store as it was. It creates no case, and leaves a given 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from assist.cli.argtypes import case_title
 from assist.cli.context import CliContext
-from assist.errors import AssistError
-
-if TYPE_CHECKING:
-    from assist.store.cases import CaseStore
 
 
 def register(subparsers: Any) -> None:
@@ -50,67 +45,64 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from assist.asr.languages import check_language
-    from assist.asr.model import load_engine
-    from assist.asr.transcribe import transcribe_file
+    from assist.asr.transcribe import TRANSCRIBE_STAGE
     from assist.cancel import Progress
-    from assist.casework import save_generated_draft
-    from assist.cli.draft_cmd import draft_and_report
+    from assist.cli.draft_cmd import report_draft
     from assist.drafting.render import render_text
     from assist.drafting.templates import DEFAULT_TEMPLATE, get_template, template_dir_from_env
-    from assist.models.store import open_store
+    from assist.jobs.engines import EngineHub
+    from assist.jobs.events import SegmentCommitted, Stage
+    from assist.jobs.transcribe import transcribe_into_case
     from assist.paths import data_dir
     from assist.store.session import open_store_for_cli
-    from assist.transcript import Transcript
 
     language = check_language(args.language)
     template_dir = template_dir_from_env()
     template = get_template(args.template or DEFAULT_TEMPLATE, template_dir)
-    engine = load_engine(args.model)
-    try:
-        asr_sha256 = open_store().resolve(engine.model_id, "asr").sha256
+    # One model in memory at a time: the language model loads only after the speech model went.
+    with EngineHub(exclusive=True) as engines:
+        engine = engines.asr(args.model)  # a missing model fails before the store is unlocked
         # Open (and unlock) the store before the slow part, so a wrong passphrase fails at once.
         with open_store_for_cli(ctx.lang) as store:
             given = store.resolve_case_id(args.case_id) if args.case_id else None
-            if given is not None:
-                _check_case_takes_a_transcript(store, given)
-            started = time.monotonic()
-            transcript: Transcript | None = None
-            tty = ctx.stderr.isatty()
-            try:
-                for item in transcribe_file(args.audio, engine, language=language):
-                    if isinstance(item, Transcript):
-                        transcript = item
-                    elif isinstance(item, Progress) and item.fraction is not None and tty:
-                        print(f"\r{item.fraction:4.0%}", end="", file=ctx.stderr, flush=True)
-            finally:
-                engine.close()  # before the language model loads: one model in memory at a time
-            assert transcript is not None
-            transcribe_s = time.monotonic() - started
-            ctx.say(
-                f"Transskriberet {transcript.duration_s:.0f} s lyd på {transcribe_s:.1f} s med "
-                f"{engine.model_id}: {len(transcript.segments)} segmenter.",
-                f"Transcribed {transcript.duration_s:.0f} s of audio in {transcribe_s:.1f} s "
-                f"with {engine.model_id}: {len(transcript.segments)} segments.",
+            job = transcribe_into_case(
+                store,
+                given,
+                args.audio,
+                engines,
+                language,
+                args.title,
+                template,
+                asr_model=args.model,
+                engine_choice=args.engine,
+                llm_model=args.llm_model,
+                template_dir=template_dir,
             )
-            # Drafting fails on an empty transcript (silence, noise): still nothing written.
-            draft = draft_and_report(ctx, transcript, template, args.engine, args.llm_model)
-            created: str | None = None
-            try:
-                if given is None:
-                    created = store.create_case(
-                        title=args.title or "", note_type=template.template_id
+            started = time.monotonic()
+            tty = ctx.stderr.isatty()
+            duration_s, segments = 0.0, 0
+            while True:
+                try:
+                    event = next(job)
+                except StopIteration as finished:
+                    done = finished.value
+                    break
+                if isinstance(event, SegmentCommitted):
+                    segments += 1
+                elif isinstance(event, Progress) and event.stage == TRANSCRIBE_STAGE:
+                    duration_s = event.total or 0.0
+                    if event.fraction is not None and tty:
+                        print(f"\r{event.fraction:4.0%}", end="", file=ctx.stderr, flush=True)
+                elif isinstance(event, Stage) and event.name == "draft.choose":
+                    transcribe_s = time.monotonic() - started
+                    ctx.say(
+                        f"Transskriberet {duration_s:.0f} s lyd på {transcribe_s:.1f} s med "
+                        f"{engine.model_id}: {segments} segmenter.",
+                        f"Transcribed {duration_s:.0f} s of audio in {transcribe_s:.1f} s "
+                        f"with {engine.model_id}: {segments} segments.",
                     )
-                case_id = given or created
-                assert case_id is not None
-                store.save_transcript(case_id, transcript, model_sha256=asr_sha256)
-                save_generated_draft(store, case_id, draft, template_dir)
-            except BaseException:
-                if created is not None:  # the case this job made goes again
-                    with contextlib.suppress(AssistError):
-                        store.delete_case(created)
-                raise
-    finally:
-        engine.close()
+            report_draft(ctx, done.drafted)
+    case_id, draft = done.case_id, done.drafted.draft
     ctx.print("")
     ctx.print(render_text(draft, template, ctx.lang).rstrip("\n"))
     ctx.print("")
@@ -125,12 +117,3 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         f"  Export:             assist export {case_id} --docx note.docx",
     )
     return 0
-
-
-def _check_case_takes_a_transcript(store: CaseStore, case_id: str) -> None:
-    """Refuse a `--case` that cannot take a new transcript before the slow part starts."""
-    from assist.store.base import WRONG_STATE
-
-    case = store.get_case(case_id)
-    if case.state != "draft":
-        raise AssistError(WRONG_STATE, case_id=case_id, state=case.state, action="transcript")

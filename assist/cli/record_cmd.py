@@ -1,15 +1,16 @@
 """`assist record`: record audio and transcribe it live, segment by segment.
 
 For now the audio comes from a file (`--input`), played in real time with `--realtime` through
-the same path a microphone uses. The loop takes a list of AudioSinks and an on_segment callback,
-so saving into a case (an encrypted recording sink, segments saved as they come) plugs in there.
+the same path a microphone uses. The recording itself is the core job `RecordingSession`
+(assist/jobs/recording.py), the same one the desktop app runs; this is argument parsing and
+rendering of its events.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,10 +18,8 @@ from assist.cli.argtypes import block_ms
 from assist.cli.context import CliContext
 
 if TYPE_CHECKING:
-    from assist.asr.live import LiveTranscriber
-    from assist.asr.session import SessionResult
-    from assist.audio.sink import AudioSink
-    from assist.transcript import Segment
+    from assist.asr.engine import AsrEngine
+    from assist.jobs.recording import CaseTarget, RecordingResult, RecordingSession
 
 
 def register(subparsers: Any) -> None:
@@ -57,104 +56,98 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    if args.case_id is None:
-        return record(args, ctx, sinks=[], extra_on_segment=None)
-    return _record_into_case(args, ctx)
-
-
-def _record_into_case(args: argparse.Namespace, ctx: CliContext) -> int:
-    """Encrypted audio and each committed live segment go into the case as they come, so a
-    crash loses at most the last second of audio and none of the committed transcript."""
+    """Parse, build the recording job, render its events. Into a case (`--case`), the encrypted
+    audio and each committed live segment are saved as they come, so a crash loses at most the
+    last second of audio and none of the committed transcript."""
     from assist.asr.languages import check_language
     from assist.audio.decode import iter_pcm_chunks
+
+    language = check_language(args.language)
+    _check_input(args.input, iter_pcm_chunks)  # before a model loads or a recording row exists
+    if args.case_id is None:
+        return _record(args, ctx, language, case=None)
+    from assist.jobs.recording import CaseTarget
     from assist.models.store import DEFAULT_ASR_MODEL, open_store
     from assist.store.session import open_store_for_cli
 
-    check_language(args.language)
-    _check_input(args.input, iter_pcm_chunks)  # before a recording row exists
     model = open_store().resolve(args.model or DEFAULT_ASR_MODEL, "asr") if args.live else None
     with open_store_for_cli(ctx.lang) as store:
-        case_id = store.resolve_case_id(args.case_id)
-        recording = store.start_recording(
-            case_id,
+        case = CaseTarget(
+            store,
+            store.resolve_case_id(args.case_id),
             transcript_model=model.model_id if model else "none",
             transcript_model_sha256=model.sha256 if model else "",
         )
-        try:
-            code = record(args, ctx, sinks=[recording], extra_on_segment=recording.on_segment)
-        finally:
-            recording.stop()
-        if model is not None:
-            transcript = store.load_transcript(case_id)
-            store.record_event(
-                "transcribed",
-                case_id,
-                model=model.model_id,
-                model_sha256=model.sha256,
-                segments=len(transcript.segments) if transcript else 0,
-                duration_s=round(recording.duration_s, 1),
-            )
-    if not args.json:
-        ctx.say(
-            f"Optagelsen er gemt krypteret i sag {case_id} ({recording.duration_s:.1f} s). "
-            f"Næste skridt: assist draft --case {case_id}",
-            f"The recording is stored encrypted in case {case_id} "
-            f"({recording.duration_s:.1f} s). Next: assist draft --case {case_id}",
-        )
-    return code
+        return _record(args, ctx, language, case=case)
 
 
-def record(
-    args: argparse.Namespace,
-    ctx: CliContext,
-    *,
-    sinks: Sequence[AudioSink],
-    extra_on_segment: Callable[[Segment], object] | None,
+def _record(
+    args: argparse.Namespace, ctx: CliContext, language: str, *, case: CaseTarget | None
 ) -> int:
-    """The recording loop behind `assist record`; `sinks` and `extra_on_segment` are where a case
-    store attaches (encrypted audio, segments saved as they are committed)."""
-    from assist.asr.languages import check_language
     from assist.asr.live import LiveTranscriber
     from assist.asr.model import load_engine
-    from assist.asr.render import segment_line
-    from assist.asr.session import run_session
-    from assist.audio.decode import iter_pcm_chunks
     from assist.audio.source import file_source
+    from assist.jobs.recording import RecordingSession
 
-    language = check_language(args.language)
-    _check_input(args.input, iter_pcm_chunks)
-    transcriber = None
-    if args.live:
-        engine = load_engine(args.model)
-        transcriber = LiveTranscriber(engine, language=language)
+    engines: list[AsrEngine] = []
 
-    def on_segment(segment: Segment) -> None:
-        if extra_on_segment is not None:
-            extra_on_segment(segment)
-        if args.json:
-            ctx.print(json.dumps(segment.to_dict(), ensure_ascii=False))
-        else:
-            ctx.print(segment_line(segment, ctx.lang))
-        ctx.flush()
+    def make_live() -> LiveTranscriber:  # called once consent is checked
+        engines.append(load_engine(args.model))
+        return LiveTranscriber(engines[0], language=language)
 
-    if not args.json:
-        ctx.say("Optager ... (Ctrl+C stopper)", "Recording ... (Ctrl+C stops)")
     source = file_source(args.input, block_s=args.block_ms / 1000, realtime=args.realtime)
+    session = RecordingSession(source, case=case, live=make_live if args.live else None)
     try:
-        result = run_session(source, sinks, transcriber, on_segment)
+        result = _drive(session, args, ctx)
     finally:
-        if transcriber is not None:
+        for engine in engines:
             engine.close()
     _report(result, args, ctx)
-    return 0 if transcriber is None else _report_interruptions(transcriber, ctx)
+    if case is not None and not args.json:
+        ctx.say(
+            f"Optagelsen er gemt krypteret i sag {case.case_id} ({result.duration_s:.1f} s). "
+            f"Næste skridt: assist draft --case {case.case_id}",
+            f"The recording is stored encrypted in case {case.case_id} "
+            f"({result.duration_s:.1f} s). Next: assist draft --case {case.case_id}",
+        )
+    return _report_interruptions(result, ctx)
 
 
-def _report_interruptions(transcriber: LiveTranscriber, ctx: CliContext) -> int:
+def _drive(session: RecordingSession, args: argparse.Namespace, ctx: CliContext) -> RecordingResult:
+    """Run the job, printing each committed segment as it comes; Ctrl+C stops the recording
+    (what was recorded is kept and transcribed to the end)."""
+    from assist.asr.render import segment_line
+    from assist.jobs.events import Level, SegmentCommitted
+
+    job = session.run()
+    said_recording = bool(args.json)
+    while True:
+        try:
+            event = next(job)
+        except StopIteration as finished:
+            result: RecordingResult = finished.value
+            return result
+        try:
+            if isinstance(event, Level) and not said_recording:
+                said_recording = True  # the recording has started: consent was given
+                ctx.say("Optager ... (Ctrl+C stopper)", "Recording ... (Ctrl+C stops)")
+            elif isinstance(event, SegmentCommitted):
+                segment = event.segment
+                if args.json:
+                    ctx.print(json.dumps(segment.to_dict(), ensure_ascii=False))
+                else:
+                    ctx.print(segment_line(segment, ctx.lang))
+                ctx.flush()
+        except KeyboardInterrupt:
+            session.stop()
+
+
+def _report_interruptions(result: RecordingResult, ctx: CliContext) -> int:
     """Speech recognition crashed during the recording: say so once, and what it cost."""
-    if not transcriber.interruptions:
+    if not result.interruptions:
         return 0
-    ctx.error(transcriber.interruptions[0].message(ctx.lang))
-    missed_s = transcriber.missed_s
+    ctx.error(result.interruptions[0].message(ctx.lang))
+    missed_s = result.missed_s
     if missed_s == 0:
         ctx.warn(
             "Talegenkendelsen blev genstartet, og hele optagelsen er transskriberet.",
@@ -175,7 +168,7 @@ def _check_input(path: Path, iter_chunks: Callable[[Path], Any]) -> None:
     first.close()
 
 
-def _report(result: SessionResult, args: argparse.Namespace, ctx: CliContext) -> None:
+def _report(result: RecordingResult, args: argparse.Namespace, ctx: CliContext) -> None:
     if args.json:
         summary: dict[str, Any] = {
             "segments": [s.to_dict() for s in result.segments],

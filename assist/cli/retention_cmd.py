@@ -21,12 +21,14 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace, ctx: CliContext) -> int:
-    from assist.store.retention import RetentionPolicy, apply_retention
+    from assist.jobs.events import run
+    from assist.jobs.retention import retention_job
+    from assist.store.retention import RetentionPolicy
     from assist.store.session import open_store_for_cli
 
     now = args.now  # a datetime (argtypes.iso_time) or None
     with open_store_for_cli(ctx.lang) as store:
-        report = apply_retention(store, RetentionPolicy(), now)
+        report = run(retention_job(store, RetentionPolicy(), now))
     if args.json:
         ctx.print_json(report.to_dict())
     else:

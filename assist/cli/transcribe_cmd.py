@@ -28,42 +28,37 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from assist.asr.languages import check_language
-    from assist.asr.model import load_engine
     from assist.asr.render import segment_line
-    from assist.asr.transcribe import transcribe
-    from assist.audio.decode import decode_audio
-    from assist.audio.sink import SAMPLE_RATE
     from assist.cancel import Progress
     from assist.fsutil import check_output_path, write_output_text
-    from assist.transcript import Segment, Transcript
+    from assist.jobs.engines import EngineHub
+    from assist.jobs.events import SegmentCommitted
+    from assist.jobs.transcribe import transcribe_file_job
 
     language = check_language(args.language)  # before anything slow
     if args.output is not None:
         check_output_path(args.output)  # a device, FIFO, folder or missing folder: refused now
-    audio = decode_audio(args.audio)  # bad input fails here, before the model loads
-    engine = load_engine(args.model)
     show_progress = ctx.stderr.isatty() and not args.json
     streaming = args.output is None and not args.json
-    segments: list[Segment] = []
-    try:
-        for item in transcribe(audio, engine, language=language):
-            if isinstance(item, Segment):
-                segments.append(item)
+    # The recogniser's worker ends with the hub, its memory with it.
+    with EngineHub() as engines:
+        # The model loads only once the audio decoded: bad input fails before it.
+        job = transcribe_file_job(args.audio, lambda: engines.asr(args.model), language)
+        while True:
+            try:
+                event = next(job)
+            except StopIteration as finished:
+                transcript = finished.value
+                break
+            if isinstance(event, SegmentCommitted):
                 if streaming:
-                    ctx.print(segment_line(item, ctx.lang))
+                    ctx.print(segment_line(event.segment, ctx.lang))
                     ctx.flush()
-            elif isinstance(item, Progress) and show_progress and item.fraction is not None:
-                print(f"\r{item.fraction:4.0%}", end="", file=ctx.stderr, flush=True)
-    finally:
-        engine.close()  # the recogniser's worker ends here, its memory with it
+            elif isinstance(event, Progress) and show_progress and event.fraction is not None:
+                print(f"\r{event.fraction:4.0%}", end="", file=ctx.stderr, flush=True)
     if show_progress:
         print("\r     \r", end="", file=ctx.stderr, flush=True)
-    transcript = Transcript(
-        language=language,
-        duration_s=audio.size / SAMPLE_RATE,
-        model=engine.model_id,
-        segments=tuple(segments),
-    )
+    segments = transcript.segments
     if args.json:
         text = transcript.to_json() + "\n"
     else:

@@ -1,20 +1,21 @@
 """Run a drafter to the end and verify the result: the one way a draft is made.
 
-The desktop app and `assist draft` both call `build_draft`; the app passes `on_section` to show
-sections as they arrive and a `CancelToken` to stop between steps.
+`build_draft` is a job (`assist.jobs.events`): it yields Progress and a SectionDrafted for each
+section as it is done, and returns the verified Draft; `run(build_draft(...))` when the events
+are not needed. A `CancelToken` stops it between steps.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
-from assist.cancel import CancelToken, Progress
+from assist.cancel import CancelToken
 from assist.drafting.cleaning import split_sentences, usable_segments
 from assist.drafting.templates import is_professional_section
 from assist.drafting.types import Draft, Drafter, DraftSection, Template
 from assist.drafting.verify import verify_draft
 from assist.errors import AssistError, Msg
+from assist.jobs.events import Job, SectionDrafted
 from assist.transcript import Transcript
 
 EMPTY_TRANSCRIPT = Msg(
@@ -50,10 +51,13 @@ def build_draft(
     transcript: Transcript,
     template: Template,
     cancel: CancelToken | None = None,
-    on_section: Callable[[DraftSection], None] | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
-) -> Draft:
+    *,
+    case_id: str | None = None,
+) -> Job[Draft]:
     """Draft every section in template order, then verify; raises Cancelled when cancelled.
+
+    Yields the drafter's Progress and SectionDrafted(case_id, section) as each section is done
+    (nothing is saved here: `case_id` only tells a view which case the draft is for).
 
     The professional's own sections (`is_professional_section`) are never machine-filled,
     whatever the template says: the drafter is told they are professional-only, and whatever
@@ -72,18 +76,16 @@ def build_draft(
     for event in drafter.draft(transcript, template, cancel):
         cancel.raise_if_cancelled()
         if isinstance(event, DraftSection):
+            if event.section_id in professional:  # shown empty, as it is kept
+                event = DraftSection(event.section_id, event.title, False)
             sections.append(event)
-            if on_section is not None:
-                on_section(event)
-        elif on_progress is not None:
-            on_progress(event)
+            yield SectionDrafted(case_id, event)
+        else:
+            yield event
+        cancel.raise_if_cancelled()
     expected = [s.section_id for s in template.sections]
     if [s.section_id for s in sections] != expected:
         raise AssistError(DRAFTER_BROKE_ORDER, engine=drafter.engine, template=template.template_id)
-    sections = [
-        DraftSection(s.section_id, s.title, False) if s.section_id in professional else s
-        for s in sections
-    ]
     draft = Draft(
         template_id=template.template_id,
         engine=drafter.engine,

@@ -8,7 +8,7 @@ drafter and says why. `llm` refuses instead of falling back. `structured` never 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assist.drafting.structured import StructuredDrafter
@@ -69,6 +69,16 @@ def _default_store(env: Mapping[str, str] | None) -> Any:
     return open_store(env)
 
 
+@dataclass(frozen=True)
+class DrafterPlan:
+    """What `choose_drafter` decided before any model loads (so a job can say "model.load")."""
+
+    engine: str  # "auto", "structured" or "llm"
+    installed: Any = None  # the qualified LLM model to load; None: the structured drafter
+    note: Msg | None = None  # why `auto` fell back, as in DrafterChoice
+    note_params: dict[str, object] = field(default_factory=dict)
+
+
 def choose_drafter(
     engine: str,
     model_id: str | None = None,
@@ -78,10 +88,25 @@ def choose_drafter(
     load_llm: Callable[[Any], Drafter] | None = None,
 ) -> DrafterChoice:
     """The drafter for `engine`; `open_store`/`load_llm` are for tests (defaults load lazily)."""
+    plan = plan_drafter(engine, model_id, env, open_store=open_store)
+    choice = load_planned(plan, load_llm or _load_llm)
+    if plan.installed is not None and choice.note is None:
+        return replace(choice, close=choice.drafter.close)  # the caller owns what loaded here
+    return choice
+
+
+def plan_drafter(
+    engine: str,
+    model_id: str | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    open_store: Callable[[Mapping[str, str] | None], Any] | None = None,
+) -> DrafterPlan:
+    """Which drafter `engine` gets, checking the model store but loading nothing."""
     if engine not in ENGINES:
         raise AssistError(UNKNOWN_ENGINE, engine=engine)
     if engine == "structured":
-        return DrafterChoice(StructuredDrafter())
+        return DrafterPlan(engine)
     strict = engine == "llm"
     try:
         store = (open_store or _default_store)(env)
@@ -90,23 +115,46 @@ def choose_drafter(
     except ImportError as error:
         if strict:
             raise AssistError(LLM_UNAVAILABLE, reason=type(error).__name__) from None
-        return _fallback(NOTE_FALLBACK_UNAVAILABLE, reason=type(error).__name__)
+        return _fallback_plan(engine, NOTE_FALLBACK_UNAVAILABLE, reason=type(error).__name__)
     except AssistError as error:
         if strict:
             raise
-        return _fallback(NOTE_FALLBACK_UNAVAILABLE, reason=error.code)
+        return _fallback_plan(engine, NOTE_FALLBACK_UNAVAILABLE, reason=error.code)
     if not installed.fit_for_drafting:
         if strict:
             raise AssistError(LLM_NOT_QUALIFIED, model_id=installed.model_id)
-        return _fallback(NOTE_FALLBACK_UNQUALIFIED, model_id=installed.model_id)
+        return _fallback_plan(engine, NOTE_FALLBACK_UNQUALIFIED, model_id=installed.model_id)
+    return DrafterPlan(engine, installed)
+
+
+def load_planned(plan: DrafterPlan, load_llm: Callable[[Any], Drafter]) -> DrafterChoice:
+    """The planned drafter, loading the LLM with `load_llm`; under `auto` a model that fails to
+    load falls back to the structured drafter. The returned choice's `close` does nothing: the
+    drafter belongs to whoever `load_llm` got it from."""
+    if plan.installed is None:
+        return DrafterChoice(StructuredDrafter(), plan.note, dict(plan.note_params))
     try:
-        drafter = (load_llm or _load_llm)(installed)
+        drafter = load_llm(plan.installed)
     except (AssistError, ImportError) as error:
-        if strict:
+        if plan.engine == "llm":
             raise
         reason = error.code if isinstance(error, AssistError) else type(error).__name__
         return _fallback(NOTE_FALLBACK_UNAVAILABLE, reason=reason)
-    return DrafterChoice(drafter, close=drafter.close)
+    return DrafterChoice(drafter)
+
+
+def open_model_store(env: Mapping[str, str] | None = None) -> Any:
+    """The model store, as `choose_drafter` opens it by default (what `EngineHub` uses)."""
+    return _default_store(env)
+
+
+def load_llm_drafter(installed: Any) -> Drafter:
+    """The LLM drafter for a qualified model store entry (what `EngineHub` loads)."""
+    return _load_llm(installed)
+
+
+def _fallback_plan(engine: str, note: Msg, **params: object) -> DrafterPlan:
+    return DrafterPlan(engine, None, note, dict(params))
 
 
 def _fallback(note: Msg, **params: object) -> DrafterChoice:

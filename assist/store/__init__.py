@@ -5,6 +5,7 @@ user's store with the standard key source."""
 from assist.store.audit import AuditEvent, AuditReport
 from assist.store.autosave import DraftAutosaver
 from assist.store.cases import CaseStore, open_case_store
+from assist.store.changes import Change
 from assist.store.housekeeping import Housekeeping, run_startup_housekeeping
 from assist.store.recording import CaseRecording
 from assist.store.retention import RetentionPolicy, RetentionReport, apply_retention
@@ -23,6 +24,7 @@ __all__ = [
     "CaseInfo",
     "CaseRecording",
     "CaseStore",
+    "Change",
     "Consent",
     "DraftAutosaver",
     "Housekeeping",

@@ -26,6 +26,16 @@ from assist.secure.aead import TAMPERED, field_aad, open_sealed, seal, unwrap_ke
 from assist.secure.keys import STORE_RECORDINGS, KeyMaterial
 from assist.store import schema
 from assist.store.audit import HEAD_FILE, AuditLog
+from assist.store.changes import (
+    Change,
+    ChangeHub,
+    ChangeKind,
+    Subscriber,
+    Unsubscribe,
+    data_version,
+    external_changes,
+    fingerprints,
+)
 from assist.store.manifest import (
     CASE_COLUMNS,
     MANIFEST_EVENTS,
@@ -130,6 +140,8 @@ class StoreBase:
         self._case_keys: dict[str, bytes] = {}
         # Recordings running in this process, so withdrawn consent can stop them at once.
         self._active: dict[str, CaseRecording] = {}
+        # Change notices (assist/store/changes.py): collected per transaction, sent after commit.
+        self._changes = ChangeHub()
         _refuse_if_store_vanished(data_dir)
         try:
             self._conn = schema.connect(data_dir)
@@ -157,17 +169,81 @@ class StoreBase:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (committed durably on exit, rolled back on error)."""
+        """One write transaction (committed durably on exit, rolled back on error). The change
+        notices it collected (`_changed`) go to subscribers after the commit, never before."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
+            self._changes.begin()
             try:
                 yield self._conn
             except BaseException:
                 self._conn.execute("ROLLBACK")
+                self._changes.begin()
                 self._audit.rolled_back()
                 raise
             self._conn.execute("COMMIT")
             self._audit.write_head_file()
+            committed = self._changes.take()
+            self._follow_own_changes(committed)
+        self._changes.emit(committed)
+
+    # ---- change notices (see assist/store/changes.py) --------------------------------------
+
+    def _changed(self, kind: ChangeKind, case_id: str | None) -> None:
+        """Note a change of the running write transaction; sent once it has committed."""
+        self._changes.add(kind, case_id)
+
+    def subscribe(self, callback: Subscriber) -> Unsubscribe:
+        """Call `callback(change)` for every change to the store from now on: after the commit,
+        in the thread that made it, once per change (see assist/store/changes.py). Changes by
+        other processes come from `poll_external`. Returns the function that unsubscribes."""
+        unsubscribe = self._changes.subscribe(callback)
+        with self._lock:
+            if self._changes.snapshot is None:
+                self._take_external_snapshot()
+        return unsubscribe
+
+    def poll_external(self) -> tuple[Change, ...]:
+        """Changes other processes committed since the last call (or since `subscribe`), also
+        sent to subscribers: "case_created" for a case that appeared, "case_deleted" for one
+        that disappeared (deleted or purged, e.g. by `assist retention run` in another
+        process), "external" for one that changed, or one "external" without a case if only
+        something else did. Cheap when nothing changed (one `PRAGMA data_version`): the app
+        calls it on a timer, every second or two. The first call only takes the snapshot."""
+        with self._lock:
+            hub = self._changes
+            before = hub.snapshot
+            if before is not None and data_version(self._conn) == hub.version:
+                return ()
+            self._take_external_snapshot()
+            after = hub.snapshot
+            if before is None or after is None:
+                return ()
+            # Under the lock: another thread's commit moves the new snapshot along meanwhile.
+            found = external_changes(before, after)
+        hub.emit(found)
+        return found
+
+    def _take_external_snapshot(self) -> None:
+        with self._lock, self._snapshot():
+            # In one read: the version then belongs to exactly the fingerprints taken.
+            found = fingerprints(self._conn)
+            self._changes.version = data_version(self._conn)
+            self._changes.snapshot = found
+
+    def _follow_own_changes(self, committed: tuple[Change, ...]) -> None:
+        """Move the external snapshot along with this process's own commits (which do not move
+        `data_version`), so `poll_external` never reports them."""
+        snapshot = self._changes.snapshot
+        ids = {change.case_id for change in committed if change.case_id is not None}
+        if snapshot is None or not ids:
+            return
+        fresh = fingerprints(self._conn, ids)
+        for case_id in ids:
+            if case_id in fresh:
+                snapshot[case_id] = fresh[case_id]
+            else:
+                snapshot.pop(case_id, None)
 
     def _check_or_initialise_keys(self) -> None:
         with self._lock:
@@ -274,6 +350,8 @@ class StoreBase:
         """Append an audit event; the payload must pass the allow-list in assist/store/audit.py
         (e.g. `record_event("model_imported", model=..., kind="llm", sha256=...)`)."""
         with self._write() as conn:
+            if case_id is not None:
+                self._changed("case_changed", case_id)
             if case_id is None or event not in MANIFEST_EVENTS:
                 return self._audit.append(event, case_id, payload)
             # An event that changes what the case's manifest vouches for (e.g. "transcribed"

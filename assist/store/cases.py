@@ -129,6 +129,7 @@ class CaseStore(RecordingsPart, ContentPart):
                 "case_created", case_id, {"note_type": note_type, "consent": consent}
             )
             self._seal_new_manifest(conn, case_id)
+            self._changed("case_created", case_id)
             return case_id
 
     def resolve_case_id(self, prefix: str) -> str:
@@ -287,6 +288,7 @@ class CaseStore(RecordingsPart, ContentPart):
             self._touch(conn, case_id)
             self._audit.append("case_updated", case_id, {"fields": ",".join(changed)})
             self._update_manifest(conn, case_id, columns=changed)
+            self._changed("case_changed", case_id)
 
     def delete_case(self, case_id: str) -> bool:
         """Delete a case for good: shred its key, audio and rows; the audit trail keeps the
@@ -343,6 +345,7 @@ class CaseStore(RecordingsPart, ContentPart):
                 ):
                     conn.execute(f"DELETE FROM {table} WHERE case_id = ?", (case_id,))
                 self._audit.append(event, case_id, {**payload, "recordings": len(files)})
+                self._changed("case_deleted" if event == "case_deleted" else "purged", case_id)
             self._case_keys.pop(case_id, None)
             # A crash from here on leaves files whose keys are gone: `recover` and retention
             # shred them (`assist.store.recover.shred_orphan_audio`).

@@ -77,6 +77,7 @@ class ContentPart(StoreBase):
             }
             self._audit.append("transcribed", case_id, payload)
             self._update_manifest(conn, case_id, transcript=True)
+            self._changed("segments_added", case_id)
 
     def load_transcript(self, case_id: str) -> Transcript | None:
         """The case's transcript (saved whole, or built from live segments), or None."""
@@ -168,6 +169,7 @@ class ContentPart(StoreBase):
             else:
                 self._audit_edit(case_id, revision)
             self._update_manifest(conn, case_id, draft=True)
+            self._changed("draft_saved", case_id)
             return revision
 
     def save_draft_text(self, case_id: str, text: str) -> int:
@@ -183,6 +185,7 @@ class ContentPart(StoreBase):
             revision = self._store_draft(conn, case_id, draft, text)
             self._audit_edit(case_id, revision)
             self._update_manifest(conn, case_id, draft=True)
+            self._changed("draft_saved", case_id)
             return revision
 
     def _store_draft(
@@ -268,6 +271,7 @@ class ContentPart(StoreBase):
             self._update_manifest(
                 conn, case_id, columns=("state", "signed_at"), signed_version=version
             )
+            self._changed("signed", case_id)
             return version
 
     def load_signed_note(self, case_id: str, version: int | None = None) -> SignedNote | None:
@@ -306,3 +310,4 @@ class ContentPart(StoreBase):
             self._touch(conn, case_id)
             self._audit.append("exported", case_id, {"format": export_format, "sha256": sha256})
             self._update_manifest(conn, case_id, columns=("state", "exported_at"))
+            self._changed("exported", case_id)

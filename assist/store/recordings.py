@@ -241,6 +241,7 @@ class RecordingsPart(StoreBase):
             self._touch(conn, case_id)
             self._audit.append(f"consent_{status.replace('-', '_')}", case_id, {})
             self._update_manifest(conn, case_id, columns=_CONSENT_COLUMNS)
+            self._changed("consent", case_id)
 
     def withdraw_consent(self, case_id: str, by: str | None = None) -> int:
         """Consent withdrawn: stop any running recording and delete all the case's audio now,
@@ -271,6 +272,7 @@ class RecordingsPart(StoreBase):
                     "sentences_removed": sentences,
                 }
                 self._audit.append("consent_withdrawn", case_id, payload)
+                self._changed("consent", case_id)
                 if intact:
                     self._update_manifest(
                         conn, case_id, columns=_CONSENT_COLUMNS, draft=True, transcript=True
@@ -422,6 +424,7 @@ class RecordingsPart(StoreBase):
                 )
                 self._touch(conn, case_id)
                 self._audit.append("recording_started", case_id, {"recording_id": recording_id})
+                self._changed("case_changed", case_id)
             writer = RecordingWriter.create(path, recording_key, recording_id)
             recording = CaseRecording(
                 self,
@@ -468,6 +471,7 @@ class RecordingsPart(StoreBase):
                     "segments": segments,
                 }
                 self._audit.append("recording_stopped", row[0], payload)
+                self._changed("case_changed", str(row[0]))
 
     def recordings(self, case_id: str) -> list[RecordingInfo]:
         """The case's recordings, oldest first (deleted ones stay listed, state "deleted")."""
@@ -536,6 +540,7 @@ class RecordingsPart(StoreBase):
                     self._audit.append(
                         "audio_deleted", case_id, {"recording_id": recording_id, "reason": reason}
                     )
+                self._changed("audio_deleted", case_id)
             for _, file_name in rows:
                 shred_file(self.recordings_dir / str(file_name))
             schema.checkpoint_truncate(self._conn)
@@ -585,6 +590,7 @@ class RecordingsPart(StoreBase):
             )
             self._touch(conn, case_id)
             self._update_manifest(conn, case_id, segment=(seq, bytes(sealed)))
+            self._changed("segments_added", case_id)
             return stored
 
     # ---- after a crash (see assist/store/recover.py) ---------------------------------------
@@ -646,3 +652,4 @@ class RecordingsPart(StoreBase):
                 "problem": problem or "none",
             }
             self._audit.append("recording_recovered", str(row[0]), payload)
+            self._changed("case_changed", str(row[0]))
