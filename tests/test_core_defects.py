@@ -214,3 +214,33 @@ def test_record_command_passes_the_speech_model_and_hash_into_the_case(
         assert opened.transcript_model(case_id) == (ASR_MODEL, ASR_SHA)
     assert main(["case", "show", case_id, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["has_transcript"] is True
+
+
+def test_the_audio_path_never_waits_for_a_busy_store(tmp_path: Path) -> None:
+    # Signing runs retention under the store's lock; the recorder's consent check must not
+    # wait for it (measured before: 124-241 ms stalls of write(); bench/audio_path_wait.py).
+    import threading
+    import time
+
+    with open_store(tmp_path / "d", make_keys()) as store:
+        case_id = store.create_case(title="J.nr. 1", consent="given", consent_by="Borger B")
+        recording = store.start_recording(case_id)
+        recording.consent_check_s = 0.0
+        held, release = threading.Event(), threading.Event()
+
+        def busy_store() -> None:
+            with store._lock:  # what a long retention run does
+                held.set()
+                release.wait(5)
+
+        worker = threading.Thread(target=busy_store)
+        worker.start()
+        held.wait(5)
+        assert store.consent_status_if_free(case_id) is None
+        started = time.monotonic()
+        recording.write(bytes(3200))
+        assert time.monotonic() - started < 0.5  # did not wait for the 5 s lock
+        release.set()
+        worker.join()
+        assert store.consent_status_if_free(case_id) == "given"
+        recording.stop()

@@ -139,6 +139,8 @@ class RecordingHost(Protocol):
 
     def consent_status(self, case_id: str) -> str: ...
 
+    def consent_status_if_free(self, case_id: str) -> str | None: ...
+
     def delete_audio(self, case_id: str, reason: str) -> int: ...
 
     def _finish_recording(
@@ -195,12 +197,17 @@ class CaseRecording:
         return float(getattr(self._writer, "duration_s", 0.0))
 
     def write(self, pcm: bytes) -> None:
+        # The consent check never makes the audio path wait: if the store is busy (a retention
+        # run shredding audio after a signature), it is tried again at the next block.
+        status = None
         if self._clock() - self._consent_checked_at >= self.consent_check_s:
-            self._consent_checked_at = self._clock()
-            if self._store.consent_status(self.case_id) != "given":
-                # Withdrawn from elsewhere (another process): stop and make sure the audio goes.
-                self.stop(withdrawn=True)
-                self._store.delete_audio(self.case_id, "consent_withdrawn")
+            status = self._store.consent_status_if_free(self.case_id)
+            if status is not None:
+                self._consent_checked_at = self._clock()
+        if status is not None and status != "given":
+            # Withdrawn from elsewhere (another process): stop and make sure the audio goes.
+            self.stop(withdrawn=True)
+            self._store.delete_audio(self.case_id, "consent_withdrawn")
         with self._lock:
             if not self._active:
                 raise AssistError(CONSENT_WITHDRAWN_STOP if self._withdrawn else RECORDING_STOPPED)

@@ -224,6 +224,16 @@ class RecordingsPart(StoreBase):
         status: ConsentStatus = row[0]
         return status
 
+    def consent_status_if_free(self, case_id: str) -> ConsentStatus | None:
+        """`consent_status`, or None at once if the store is busy (a long deletion, a
+        retention run): the audio path asks this, so it never waits on the store."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self.consent_status(case_id)
+        finally:
+            self._lock.release()
+
     def set_consent(self, case_id: str, status: ConsentStatus, by: str | None = None) -> None:
         """Record consent "given" (needs `by`), "refused" or "not-asked" ("withdrawn" is passed
         on to `withdraw_consent`)."""
