@@ -143,7 +143,7 @@ class RecordingHost(Protocol):
 
     def delete_audio(self, case_id: str, reason: str) -> int: ...
 
-    def _finish_recording(
+    def finish_recording(
         self, recording_id: str, duration_s: float, complete: bool, segments: int
     ) -> None: ...
 
@@ -249,7 +249,7 @@ class CaseRecording:
                 failure = error
         saved_s = float(getattr(self._writer, "saved_duration_s", self.duration_s))
         try:
-            self._store._finish_recording(
+            self._store.finish_recording(
                 self.recording_id, saved_s, complete=failure is None, segments=self._segments
             )
         finally:

@@ -455,10 +455,10 @@ class RecordingsPart(StoreBase):
             return True
         return CaseLock.is_held(self.data_dir, case_id)
 
-    def _finish_recording(
+    def finish_recording(
         self, recording_id: str, duration_s: float, complete: bool, segments: int
     ) -> None:
-        """Called by `CaseRecording.stop()`."""
+        """Record a recording as finished (duration, completeness); `CaseRecording.stop()` calls it."""
         with self._lock:
             self._active.pop(recording_id, None)
             with self._write() as conn:
