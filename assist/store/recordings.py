@@ -458,7 +458,7 @@ class RecordingsPart(StoreBase):
     def finish_recording(
         self, recording_id: str, duration_s: float, complete: bool, segments: int
     ) -> None:
-        """Record a recording as finished (duration, completeness); `CaseRecording.stop()` calls it."""
+        """Record a recording as finished (duration, completeness); CaseRecording.stop calls it."""
         with self._lock:
             self._active.pop(recording_id, None)
             with self._write() as conn:
