@@ -1,6 +1,7 @@
 """A case's note from draft to export: the case store joined with sign-off, for CLI and app.
 
     current = load_case_note(store, case_id)          # the note as the caseworker sees it now
+    sections = load_note_sources(store, case_id)      # each draft sentence: segments, flags
     current = edit_note_text(store, case_id, text)    # a whole edited text (SIGN's editable form)
     current = edit_section(store, case_id, "faglig_vurdering", "...")
     outcome = sign_case(store, case_id, "Anne Hansen", {"f1"})   # then retention runs
@@ -34,7 +35,6 @@ from assist.errors import EXIT_USAGE, AssistError, Msg
 from assist.fsutil import atomic_write_text
 from assist.signoff import (
     CaseMeta,
-    FlagResolution,
     NoteToSign,
     SignedNote,
     from_editable_text,
@@ -47,8 +47,9 @@ from assist.signoff import (
     to_editable_text,
 )
 from assist.signoff.docx_export import EXPORT_UNWRITABLE, render_docx
-from assist.signoff.serial import draft_from_dict, draft_to_dict
 from assist.signoff.sign import NOT_SIGNED
+from assist.signoff.sources import FlagView as FlagView  # re-exported: CaseNote.flags holds them
+from assist.signoff.sources import SectionSources, flag_views, note_sources
 from assist.signoff.txt_export import render_txt
 from assist.store.cases import CaseStore
 from assist.store.retention import RetentionPolicy, RetentionReport, apply_retention
@@ -99,18 +100,6 @@ NOTHING_TO_EXPORT = Msg(
     en="Say where to save the note: --docx FILE and/or --txt FILE.",
     exit_code=EXIT_USAGE,
 )
-
-
-@dataclass(frozen=True)
-class FlagView:
-    """A draft flag as the caseworker sees it: where it sits and whether it still stands."""
-
-    flag_id: str
-    kind: str
-    detail: str
-    section_id: str
-    sentence: str
-    resolution: Literal["fixed", "acknowledged", "open"]
 
 
 @dataclass(frozen=True)
@@ -196,8 +185,17 @@ def load_case_note(store: CaseStore, case_id: str, template_dir: Path | None = N
         signed=signed,
         revision=stored.revision if stored is not None else 0,
         transcript_model_sha256=transcript_sha,
-        flags=_flag_views(note.draft, resolutions),
+        flags=flag_views(note.draft, resolutions),
     )
+
+
+def load_note_sources(
+    store: CaseStore, case_id: str, current: CaseNote | None = None
+) -> tuple[SectionSources, ...]:
+    """Per section, the draft's sentences with the transcript segments they rest on (id, times,
+    text; only the id once the transcript is gone) and their flags. Pass `current` if loaded."""
+    current = current if current is not None else load_case_note(store, case_id)
+    return note_sources(current.note, current.flags, store.load_transcript(case_id))
 
 
 def case_meta(
@@ -228,7 +226,7 @@ def _transcript_model(store: CaseStore, case_id: str) -> tuple[str, str]:
 
 def _draft_of(store: CaseStore, case_id: str, data: dict[str, Any]) -> Draft:
     try:
-        draft = draft_from_dict(data)
+        draft = Draft.from_dict(data)
     except (KeyError, TypeError, ValueError) as error:
         raise AssistError(DRAFT_UNREADABLE, case_id=case_id, reason=type(error).__name__) from None
     if draft.model_sha256 or draft.model in ("", "none"):
@@ -251,30 +249,6 @@ def _template_or_none(template_id: str, template_dir: Path | None) -> Template |
         return None
 
 
-def _flag_views(
-    draft: Draft | None, resolutions: tuple[FlagResolution, ...]
-) -> tuple[FlagView, ...]:
-    if draft is None:
-        return ()
-    by_id = {r.flag_id: r for r in resolutions}
-    views: list[FlagView] = []
-    for section in draft.sections:
-        for sentence in section.sentences:
-            for flag in sentence.flags:
-                found = by_id.get(flag.flag_id)
-                views.append(
-                    FlagView(
-                        flag_id=flag.flag_id,
-                        kind=flag.kind,
-                        detail=flag.detail,
-                        section_id=section.section_id,
-                        sentence=sentence.text,
-                        resolution=found.resolution if found else "open",
-                    )
-                )
-    return tuple(views)
-
-
 # ---- the first draft ---------------------------------------------------------------------------
 
 
@@ -283,9 +257,9 @@ def save_generated_draft(
 ) -> CaseNote:
     """Store a drafter's (verified) draft as the case's working note, audited as "drafted".
 
-    What `assist draft --case` and the app call; equivalent to `store.save_draft(case_id,
-    draft.to_dict(), to_editable_text(note), generated=True, model_sha256=...)` but also keeps
-    the model hash in the draft JSON. Refused once the note is signed.
+    What `assist draft --case` and the app call: `store.save_draft(case_id, draft.to_dict(),
+    to_editable_text(note), generated=True, model_sha256=draft.model_sha256)` with the note
+    built from the case's facts (the JSON carries the model hash). Refused once the note is signed.
     """
     record = store.load_signed_note(case_id)
     if record is not None:
@@ -296,7 +270,7 @@ def save_generated_draft(
     note = note_from_draft(draft, case_meta(case, draft, template, transcript_model), template)
     store.save_draft(
         case_id,
-        draft_to_dict(draft),
+        draft.to_dict(),
         to_editable_text(note),
         generated=True,
         model_sha256=draft.model_sha256,

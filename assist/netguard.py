@@ -12,7 +12,7 @@ import os
 import socket
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import NoReturn
 
 OFFLINE_ENVIRONMENT = {
     "HF_HUB_OFFLINE": "1",
@@ -41,15 +41,15 @@ def _refuse(what: str) -> NoReturn:
     raise NetworkBlockedError("Assist is offline by design: network access is blocked")
 
 
-def _refuser(what: str) -> Callable[..., Any]:
-    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+def _refuser(what: str) -> Callable[..., NoReturn]:
+    def refuse(*_args: object, **_kwargs: object) -> NoReturn:
         _refuse(what)
 
     return refuse
 
 
-def _guarded(method: Callable[..., Any], what: str) -> Callable[..., Any]:
-    def guarded(self: socket.socket, *args: Any, **kwargs: Any) -> Any:
+def _guarded(method: Callable[..., object], what: str) -> Callable[..., object]:
+    def guarded(self: socket.socket, *args: object, **kwargs: object) -> object:
         if self.family in _NETWORK_FAMILIES:
             _refuse(what)
         return method(self, *args, **kwargs)

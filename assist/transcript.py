@@ -19,9 +19,13 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assist.errors import AssistError, Msg
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 BAD_TRANSCRIPT = Msg(
     "transcript.invalid",
@@ -265,17 +269,17 @@ def validate_transcript_data(data: object, source: str) -> None:
 
 
 @cache
-def _validator() -> Any:
+def _validator() -> Validator:
     from jsonschema import Draft202012Validator, validators
 
-    def finite_number(checker: Any, instance: object) -> bool:
+    def finite_number(checker: object, instance: object) -> bool:
         return (
             isinstance(instance, int | float)
             and not isinstance(instance, bool)
             and math.isfinite(instance)
         )
 
-    def integer(checker: Any, instance: object) -> bool:
+    def integer(checker: object, instance: object) -> bool:
         if not finite_number(checker, instance):
             return False
         return isinstance(instance, int) or float(instance).is_integer()  # type: ignore[arg-type]
@@ -292,7 +296,9 @@ def _validator() -> Any:
     return validator_class(TRANSCRIPT_SCHEMA)
 
 
-def _unique_item_ids(validator: Any, key: str, instance: object, schema: Any) -> Iterator[Any]:
+def _unique_item_ids(
+    validator: Validator, key: str, instance: object, schema: object
+) -> Iterator[ValidationError]:
     from jsonschema.exceptions import ValidationError
 
     if not isinstance(instance, list):
@@ -306,7 +312,9 @@ def _unique_item_ids(validator: Any, key: str, instance: object, schema: Any) ->
             seen.add(value)
 
 
-def _time_order(validator: Any, keys: list[str], instance: object, schema: Any) -> Iterator[Any]:
+def _time_order(
+    validator: Validator, keys: list[str], instance: object, schema: object
+) -> Iterator[ValidationError]:
     from jsonschema.exceptions import ValidationError
 
     if not isinstance(instance, dict):
@@ -337,7 +345,7 @@ def _json_type(value: object) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-def _schema_error(error: Any, source: str) -> AssistError:
+def _schema_error(error: ValidationError, source: str) -> AssistError:
     where = _json_path(error.absolute_path)
     keyword = error.validator
     if keyword == "type" and not where:

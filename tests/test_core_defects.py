@@ -19,6 +19,7 @@ from test_casework_samples import (
     save_draft_like_the_draft_command,
 )
 
+import assist.store
 from assist.asr import model as asr_model
 from assist.asr.engine import FakeAsrEngine
 from assist.casework import (
@@ -29,8 +30,10 @@ from assist.casework import (
     sign_case,
 )
 from assist.casework import save_generated_draft as save_generated
+from assist.drafting.types import Draft
 from assist.errors import AssistError
-from assist.store import CaseStore, DraftAutosaver
+from assist.signoff import signed_note_from_dict
+from assist.store import CaseStore, DraftAutosaver, StoredSignedNote
 from assist.transcript import Segment
 
 SIGNER = "Anne Hansen"
@@ -244,3 +247,28 @@ def test_the_audio_path_never_waits_for_a_busy_store(tmp_path: Path) -> None:
         worker.join()
         assert store.consent_status_if_free(case_id) == "given"
         recording.stop()
+
+
+# ---- defect 4: one name per signed note, one serialisation of a draft ----------------------------
+
+
+def test_a_draft_round_trips_through_its_own_dict_hash_included() -> None:
+    draft = sample_draft()
+    data = draft.to_dict()
+    assert data["model_sha256"] == draft.model_sha256 != ""
+    assert Draft.from_dict(json.loads(json.dumps(data))) == draft
+    # A draft stored before the hash was in the JSON reads with none.
+    older = {k: v for k, v in data.items() if k != "model_sha256"}
+    assert Draft.from_dict(older).model_sha256 == ""
+
+
+def test_the_signed_record_keeps_the_draft_hash_in_its_ai_draft(store: CaseStore) -> None:
+    case_id = _case(store)
+    draft = save_draft_like_the_draft_command(store, case_id)
+    edit_section(store, case_id, "faglig_vurdering", ASSESSMENT)
+    sign_case(store, case_id, SIGNER, "all")
+    record = store.load_signed_note(case_id)
+    assert isinstance(record, StoredSignedNote)
+    assert record.note["ai_draft"] == draft.to_dict()
+    assert signed_note_from_dict(record.note).ai_draft == draft
+    assert not hasattr(assist.store, "SignedNote")

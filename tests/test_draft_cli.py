@@ -42,11 +42,12 @@ def test_json_output_has_the_documented_shape(capsys: pytest.CaptureFixture[str]
     code, out, err = _run(capsys, "draft", str(EVAL), "--engine", "structured", "--json")
     assert code == 0, err
     data = json.loads(out)
-    assert set(data) == {"template", "engine", "model", "sections"}
-    assert (data["template"], data["engine"], data["model"]) == (
+    assert set(data) == {"template", "engine", "model", "model_sha256", "sections"}
+    assert (data["template"], data["engine"], data["model"], data["model_sha256"]) == (
         "journalnotat",
         "structured",
         "none",
+        "",
     )
     for section in data["sections"]:
         assert set(section) == {"id", "title", "generated", "sentences"}

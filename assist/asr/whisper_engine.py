@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -33,6 +33,47 @@ MODEL_LOAD_FAILED = Msg(
     en="The speech recognition model in '{path}' could not be loaded ({reason}). "
     "Reinstall it with 'assist models install'.",
 )
+
+
+class _Word(Protocol):
+    """What is read of a faster-whisper word."""
+
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def word(self) -> str: ...
+    @property
+    def probability(self) -> float: ...
+
+
+class _Segment(Protocol):
+    """What is read of a faster-whisper segment."""
+
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def avg_logprob(self) -> float: ...
+    @property
+    def no_speech_prob(self) -> float: ...
+    @property
+    def compression_ratio(self) -> float: ...
+    @property
+    def words(self) -> Sequence[_Word] | None: ...
+
+
+class WhisperModelLike(Protocol):
+    """faster-whisper's WhisperModel or BatchedInferencePipeline, as far as Assist calls them:
+    `transcribe` gives the (lazy) segments and an info object that is not used."""
+
+    def transcribe(
+        self, audio: Samples, **options: object
+    ) -> tuple[Iterable[_Segment], object]: ...
 
 
 @dataclass(frozen=True)
@@ -73,11 +114,11 @@ class WhisperEngine:
         from faster_whisper import WhisperModel  # heavy: only when a model is really loaded
 
         self._settings = settings or WhisperSettings()
-        self._batched: Any = None
+        self._batched: WhisperModelLike | None = None
         self._model_id = model_id
         threads = self._settings.cpu_threads or default_threads()
         try:
-            self._model = WhisperModel(
+            self._model: WhisperModelLike = WhisperModel(
                 str(model_dir),
                 device="cpu",
                 compute_type=self._settings.compute_type,
@@ -112,7 +153,7 @@ class WhisperEngine:
         return twin
 
     @property
-    def whisper_model(self) -> Any:
+    def whisper_model(self) -> WhisperModelLike:
         """The loaded faster-whisper model (benchmarks compare its defaults on the same model)."""
         return self._model
 
@@ -120,7 +161,7 @@ class WhisperEngine:
         self, audio: Samples, language: str, *, speech_only: bool = True
     ) -> Iterator[EngineSegment]:
         s = self._settings
-        vad_parameters: dict[str, Any] = {
+        vad_parameters: dict[str, float] = {
             "min_silence_duration_ms": s.vad_min_silence_ms,
             "speech_pad_ms": s.vad_speech_pad_ms,
             "threshold": s.vad_threshold,
@@ -146,7 +187,7 @@ class WhisperEngine:
         for segment in segments:  # lazy: decoding happens as the caller iterates
             yield from _converted(segment, 0.0)
 
-    def _transcribe_batched(self, audio: Samples, language: str) -> Iterable[Any]:
+    def _transcribe_batched(self, audio: Samples, language: str) -> Iterable[_Segment]:
         from faster_whisper import BatchedInferencePipeline
 
         if self._batched is None:
@@ -165,7 +206,7 @@ class WhisperEngine:
             vad_filter=True,
             word_timestamps=s.word_timestamps,
         )
-        return cast(Iterable[Any], segments)
+        return segments
 
 
 def _pieces(audio: Samples) -> list[tuple[int, int]]:
@@ -191,7 +232,7 @@ def _pieces(audio: Samples) -> list[tuple[int, int]]:
     return ranges
 
 
-def _converted(segment: Any, offset_s: float) -> list[EngineSegment]:
+def _converted(segment: _Segment, offset_s: float) -> list[EngineSegment]:
     words = tuple(
         EngineWord(
             offset_s + float(w.start), offset_s + float(w.end), str(w.word), float(w.probability)

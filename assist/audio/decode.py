@@ -7,9 +7,10 @@ with a clear message: missing, empty, not audio, no sound in it, or cut off (tru
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
+from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -128,7 +129,24 @@ def _refuse_cut_off_wav(path: Path) -> None:
         )
 
 
-def _declared_seconds(path: Path, container: Any, stream: Any) -> float | None:
+class _HasDuration(Protocol):
+    """What is read of a PyAV container: its length in microseconds (AV_TIME_BASE)."""
+
+    @property
+    def duration(self) -> int | None: ...
+
+
+class _TimedStream(Protocol):
+    """What is read of a PyAV stream: its length in `time_base` units."""
+
+    @property
+    def duration(self) -> int | None: ...
+
+    @property
+    def time_base(self) -> Fraction | None: ...
+
+
+def _declared_seconds(path: Path, container: _HasDuration, stream: _TimedStream) -> float | None:
     """The length the file's header claims, if it claims one."""
     wav_seconds = _wav_declared_seconds(path)
     if wav_seconds is not None:
@@ -140,7 +158,7 @@ def _declared_seconds(path: Path, container: Any, stream: Any) -> float | None:
     return None
 
 
-def iter_pcm_chunks(path: Path | str) -> Iterator[npt.NDArray[np.int16]]:
+def iter_pcm_chunks(path: Path | str) -> Generator[npt.NDArray[np.int16], None, None]:
     """Decode `path` to 16 kHz mono int16 chunks (any sizes), raising AssistError on bad input.
 
     A cut-off WAV (its header says how long it is) is refused before the first chunk. For other

@@ -22,12 +22,15 @@ import pkgutil
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from assist import __version__, netguard
 from assist.cli.context import CliContext, OutputClosed, clean_for
 from assist.engines.child import disable_core_dumps
 from assist.errors import INTERNAL, AssistError, Cancelled, Language, parse_language
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 log = logging.getLogger("assist")
 
@@ -35,13 +38,21 @@ EXIT_BROKEN_PIPE = 141
 
 
 class _Parser(argparse.ArgumentParser):
-    """No abbreviated options: `--lang` must never be taken for `--language`."""
+    """No abbreviated options: `--lang` must never be taken for `--language`.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("allow_abbrev", False)
-        super().__init__(*args, **kwargs)
+    `allow_abbrev` is always False, for this parser and its subparsers (argparse makes them with
+    `type(parser)(**kwargs)`); what `ArgumentParser.__init__` assigns to it is ignored.
+    """
 
-    def _print_message(self, message: str, file: Any = None) -> None:
+    @property
+    def allow_abbrev(self) -> bool:
+        return False
+
+    @allow_abbrev.setter
+    def allow_abbrev(self, _value: bool) -> None:
+        pass
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         # argparse echoes what was typed ("invalid choice: '...'"): no raw control characters.
         if message:
             stream = file or sys.stderr

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from assist.cli.context import CliContext
+from assist.cli.context import CliContext, Subparsers
 from assist.errors import AssistError
 
 if TYPE_CHECKING:
     from assist.store.cases import CaseStore
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     audit = subparsers.add_parser("audit", help="revisionsspor / audit trail")
     commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = commands.add_parser("verify", help="kontrollér kæden / verify the chain")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assist.cli.argtypes import case_title, note_type
-from assist.cli.context import CliContext
+from assist.cli.context import CliContext, Subparsers
 from assist.errors import EXIT_FAILURE, EXIT_USAGE, AssistError, Msg
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ DELETE_DECLINED = Msg(
 _YES = ("ja", "j", "yes", "y")
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     case = subparsers.add_parser("case", help="sager / cases (encrypted case store)")
     commands = case.add_subparsers(dest="case_command", metavar="ACTION", required=True)
 

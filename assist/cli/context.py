@@ -10,10 +10,11 @@ instead of failing.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TextIO, TypeAlias
 
 from assist.errors import Language
 
@@ -22,18 +23,26 @@ _TERMINAL_UNSAFE = re.compile(
 )
 
 
+# What `register(subparsers)` gets in every command module: the one place that names argparse's
+# private type (a string: the class is not subscriptable at run time).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
 class OutputClosed(Exception):
     """The reader of stdout or stderr went away (`assist case list | head -1`)."""
 
 
-def _is_terminal(stream: Any) -> bool:
+def _is_terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    if isatty is None:
+        return False
     try:
-        return bool(stream.isatty())
+        return bool(isatty())
     except (AttributeError, ValueError, OSError):
         return False
 
 
-def clean_for(stream: Any, text: str) -> str:
+def clean_for(stream: object, text: str) -> str:
     """`text` as it may be written to `stream` (see the module docstring)."""
     if _is_terminal(stream):
         text = _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
@@ -67,7 +76,7 @@ class CliContext:
         """A line on stderr in the user's language (what went wrong, or what it cost)."""
         self.write(self.stderr, en if self.lang == "en" else da)
 
-    def print_json(self, data: Any) -> None:
+    def print_json(self, data: object) -> None:
         self.write(self.stdout, json.dumps(data, ensure_ascii=False, indent=2))
         self.flush()
 

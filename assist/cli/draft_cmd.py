@@ -9,10 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from assist.cli.context import CliContext
+from assist.cli.context import CliContext, Subparsers
 from assist.errors import EXIT_USAGE, AssistError, Msg
+
+if TYPE_CHECKING:
+    from assist.drafting.types import Draft, Template
+    from assist.jobs.draft import DraftResult
+    from assist.transcript import Transcript
 
 INPUT_REQUIRED = Msg(
     "draft.input_required",
@@ -65,7 +70,7 @@ def _refuse_constant(name: str) -> object:
     raise _NotJsonNumber(name)
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "draft",
         help="skriv et udkast til et notat / draft a note from a transcript or typed notes",
@@ -97,7 +102,7 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle_draft)
 
 
-def load_input(transcript_path: Path | None, typed_path: Path | None) -> Any:
+def load_input(transcript_path: Path | None, typed_path: Path | None) -> Transcript:
     """The transcript to draft from, from a transcript JSON file or a typed-notes file.
 
     The one place transcripts are read from files: JSON is checked against the transcript schema
@@ -148,8 +153,8 @@ def handle_draft(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def draft_and_report(
-    ctx: CliContext, transcript: Any, template: Any, engine: str, model: str | None
-) -> Any:
+    ctx: CliContext, transcript: Transcript, template: Template, engine: str, model: str | None
+) -> Draft:
     """Draft with the chosen engine (`assist.jobs.draft.draft_transcript`); say on stderr when
     `auto` fell back to the structured one, also when the language model's worker crashed while
     drafting (`llm` then fails instead)."""
@@ -163,7 +168,7 @@ def draft_and_report(
     return result.draft
 
 
-def report_draft(ctx: CliContext, result: Any) -> None:
+def report_draft(ctx: CliContext, result: DraftResult) -> None:
     """The notes of a DraftResult on stderr: a crash recovered from, a fallback."""
     for line in result.notices(ctx.lang):
         ctx.error(line)
@@ -206,7 +211,7 @@ def _draft_case(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
-def _output(args: argparse.Namespace, ctx: CliContext, draft: Any, template: Any) -> None:
+def _output(args: argparse.Namespace, ctx: CliContext, draft: Draft, template: Template) -> None:
     from assist.drafting.render import render_text
     from assist.fsutil import write_output_text
 

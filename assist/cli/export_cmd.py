@@ -10,9 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Any
 
-from assist.cli.context import CliContext
+from assist.cli.context import CliContext, Subparsers
 from assist.errors import EXIT_USAGE, AssistError, Msg
 
 LETTERHEAD_ENV = "ASSIST_LETTERHEAD"
@@ -25,7 +24,7 @@ LETTERHEAD_WITHOUT_DOCX = Msg(
 )
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     export = subparsers.add_parser(
         "export", help="gem det underskrevne notat / save the signed note (DOCX, TXT)"
     )

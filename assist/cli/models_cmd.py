@@ -8,10 +8,10 @@ import importlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assist.cancel import Progress
-from assist.cli.context import CliContext
+from assist.cli.context import CliContext, Subparsers
 from assist.errors import AssistError
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ VERDICT_PROBLEMS = {
 }
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     models = subparsers.add_parser("models", help="modeller: vis, installér, importér, kontrollér")
     commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
 

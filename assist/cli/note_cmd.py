@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-from assist.cli.context import CliContext
+from assist.cli.context import CliContext, Subparsers
 from assist.errors import EXIT_USAGE, AssistError, Msg
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ EDIT_HOW = Msg(
 )
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     note = subparsers.add_parser("note", help="vis og ret notatet / show and edit the note")
     commands = note.add_subparsers(dest="note_command", metavar="ACTION", required=True)
 
@@ -124,7 +124,9 @@ def _print_status(current: CaseNote, ctx: CliContext) -> None:
     )
 
 
-def print_flags(flags: tuple[FlagView, ...], ctx: CliContext, *, stream: Any = None) -> None:
+def print_flags(
+    flags: tuple[FlagView, ...], ctx: CliContext, *, stream: TextIO | None = None
+) -> None:
     """One line per flag: id, kind (detail), resolution, section and the sentence."""
     stream = stream or ctx.stdout
     if not flags:
@@ -141,24 +143,19 @@ def print_flags(flags: tuple[FlagView, ...], ctx: CliContext, *, stream: Any = N
 
 def note_json(current: CaseNote) -> dict[str, Any]:
     from assist.signoff.serial import meta_to_dict
+    from assist.signoff.sources import note_sources
 
     note = current.note
-    flag_views = {f.flag_id: f for f in current.flags}
-    drafted = {s.section_id: s for s in note.draft.sections} if note.draft else {}
+    sourced = note_sources(note, current.flags)  # segment ids only: no transcript is loaded
     sections = []
-    for section in note.sections:
-        source = drafted.get(section.section_id)
+    for section, found in zip(note.sections, sourced, strict=True):
         sentences = [
             {
                 "text": sentence.text,
-                "sources": list(sentence.sources),
-                "flags": [
-                    _flag_json(flag_views[f.flag_id])
-                    for f in sentence.flags
-                    if f.flag_id in flag_views
-                ],
+                "sources": list(sentence.source_ids),
+                "flags": [_flag_json(f) for f in sentence.flags],
             }
-            for sentence in (source.sentences if source else ())
+            for sentence in found.sentences
         ]
         sections.append(
             {

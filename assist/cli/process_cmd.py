@@ -11,13 +11,12 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
 
 from assist.cli.argtypes import case_title
-from assist.cli.context import CliContext
+from assist.cli.context import CliContext, Subparsers
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "process",
         help="transskribér en lydfil til en sag og lav et udkast / transcribe into a case, draft",

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assist.cli.argtypes import block_ms
-from assist.cli.context import CliContext
+from assist.cli.context import CliContext, Subparsers
 
 if TYPE_CHECKING:
     from assist.asr.engine import AsrEngine
     from assist.jobs.recording import CaseTarget, RecordingResult, RecordingSession
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "record",
         help="optag og transskribér løbende / record and transcribe live",
@@ -161,7 +161,7 @@ def _report_interruptions(result: RecordingResult, ctx: CliContext) -> int:
     return 1
 
 
-def _check_input(path: Path, iter_chunks: Callable[[Path], Any]) -> None:
+def _check_input(path: Path, iter_chunks: Callable[[Path], Generator[object, None, None]]) -> None:
     """Fail on a missing, empty or non-audio file before a model loads or anything records."""
     first = iter_chunks(path)
     next(first, None)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from assist.cli.context import CliContext
+from assist.cli.context import CliContext, Subparsers
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     recover = subparsers.add_parser(
         "recover", help="red afbrudte optagelser / recover interrupted recordings"
     )

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from assist.cli.argtypes import iso_time
-from assist.cli.context import CliContext
+from assist.cli.context import CliContext, Subparsers
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     retention = subparsers.add_parser("retention", help="sletteregler / retention")
     commands = retention.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
     run = commands.add_parser("run", help="slet det der er forfaldent / delete what is due")

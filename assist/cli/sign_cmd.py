@@ -8,12 +8,12 @@ the retention policy, which by default deletes the case's audio once the note is
 from __future__ import annotations
 
 import argparse
-from typing import Any, Literal
+from typing import Literal
 
-from assist.cli.context import CliContext
+from assist.cli.context import CliContext, Subparsers
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     sign = subparsers.add_parser("sign", help="underskriv notatet / sign the note")
     sign.add_argument("case_id", metavar="ID")
     sign.add_argument(

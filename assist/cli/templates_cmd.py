@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assist.cli.context import CliContext
+from assist.cli.context import CliContext, Subparsers
+
+if TYPE_CHECKING:
+    from assist.drafting.templates import TemplateInfo
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "templates", help="notatskabeloner / note templates (list, show, check)"
     )
@@ -31,7 +34,7 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=_list, json=False)
 
 
-def _template_json(info: Any) -> dict[str, Any]:
+def _template_json(info: TemplateInfo) -> dict[str, Any]:
     template = info.template
     return {
         "id": template.template_id,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
-from assist.cli.context import CliContext
+from assist.cli.context import CliContext, Subparsers
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "transcribe",
         help="transskribér en lydfil lokalt / transcribe an audio file locally",

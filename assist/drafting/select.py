@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from assist.drafting.structured import StructuredDrafter
 from assist.drafting.types import Drafter
 from assist.errors import EXIT_USAGE, AssistError, Msg
+
+if TYPE_CHECKING:
+    from assist.jobs.engines import InstalledModel, ModelCatalog
 
 ENGINES = ("auto", "structured", "llm")
 
@@ -63,7 +66,7 @@ class DrafterChoice:
     close: Callable[[], None] = lambda: None
 
 
-def _default_store(env: Mapping[str, str] | None) -> Any:
+def _default_store(env: Mapping[str, str] | None) -> ModelCatalog:
     from assist.models.store import open_store
 
     return open_store(env)
@@ -74,7 +77,8 @@ class DrafterPlan:
     """What `choose_drafter` decided before any model loads (so a job can say "model.load")."""
 
     engine: str  # "auto", "structured" or "llm"
-    installed: Any = None  # the qualified LLM model to load; None: the structured drafter
+    # The qualified LLM model to load; None: the structured drafter.
+    installed: InstalledModel | None = None
     note: Msg | None = None  # why `auto` fell back, as in DrafterChoice
     note_params: dict[str, object] = field(default_factory=dict)
 
@@ -84,8 +88,8 @@ def choose_drafter(
     model_id: str | None = None,
     env: Mapping[str, str] | None = None,
     *,
-    open_store: Callable[[Mapping[str, str] | None], Any] | None = None,
-    load_llm: Callable[[Any], Drafter] | None = None,
+    open_store: Callable[[Mapping[str, str] | None], ModelCatalog] | None = None,
+    load_llm: Callable[[InstalledModel], Drafter] | None = None,
 ) -> DrafterChoice:
     """The drafter for `engine`; `open_store`/`load_llm` are for tests (defaults load lazily)."""
     plan = plan_drafter(engine, model_id, env, open_store=open_store)
@@ -100,7 +104,7 @@ def plan_drafter(
     model_id: str | None = None,
     env: Mapping[str, str] | None = None,
     *,
-    open_store: Callable[[Mapping[str, str] | None], Any] | None = None,
+    open_store: Callable[[Mapping[str, str] | None], ModelCatalog] | None = None,
 ) -> DrafterPlan:
     """Which drafter `engine` gets, checking the model store but loading nothing."""
     if engine not in ENGINES:
@@ -127,7 +131,7 @@ def plan_drafter(
     return DrafterPlan(engine, installed)
 
 
-def load_planned(plan: DrafterPlan, load_llm: Callable[[Any], Drafter]) -> DrafterChoice:
+def load_planned(plan: DrafterPlan, load_llm: Callable[[InstalledModel], Drafter]) -> DrafterChoice:
     """The planned drafter, loading the LLM with `load_llm`; under `auto` a model that fails to
     load falls back to the structured drafter. The returned choice's `close` does nothing: the
     drafter belongs to whoever `load_llm` got it from."""
@@ -143,12 +147,12 @@ def load_planned(plan: DrafterPlan, load_llm: Callable[[Any], Drafter]) -> Draft
     return DrafterChoice(drafter)
 
 
-def open_model_store(env: Mapping[str, str] | None = None) -> Any:
+def open_model_store(env: Mapping[str, str] | None = None) -> ModelCatalog:
     """The model store, as `choose_drafter` opens it by default (what `EngineHub` uses)."""
     return _default_store(env)
 
 
-def load_llm_drafter(installed: Any) -> Drafter:
+def load_llm_drafter(installed: InstalledModel) -> Drafter:
     """The LLM drafter for a qualified model store entry (what `EngineHub` loads)."""
     return _load_llm(installed)
 
@@ -167,7 +171,7 @@ def _default_llm_model() -> str:
     return DEFAULT_LLM_MODEL
 
 
-def _load_llm(installed: Any) -> Drafter:
+def _load_llm(installed: InstalledModel) -> Drafter:
     """The LLM drafter, its model loaded in a worker process (a crash there cannot end Assist)."""
     from assist.drafting.llm_drafter import LlmDrafter
     from assist.engines.llm_worker import LlamaSpec, WorkerLlmEngine

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -40,6 +40,10 @@ class Flag:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.flag_id, "kind": self.kind, "detail": self.detail}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Flag:
+        return cls(str(data["id"]), str(data["kind"]), str(data.get("detail", "")))
+
 
 @dataclass(frozen=True)
 class DraftSentence:
@@ -53,6 +57,14 @@ class DraftSentence:
             "sources": list(self.sources),
             "flags": [f.to_dict() for f in self.flags],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DraftSentence:
+        return cls(
+            text=str(data["text"]),
+            sources=tuple(int(i) for i in data["sources"]),
+            flags=tuple(Flag.from_dict(f) for f in data.get("flags", [])),
+        )
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,15 @@ class DraftSection:
             "sentences": [s.to_dict() for s in self.sentences],
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DraftSection:
+        return cls(
+            section_id=str(data["id"]),
+            title=str(data["title"]),
+            generated=bool(data["generated"]),
+            sentences=tuple(DraftSentence.from_dict(t) for t in data["sentences"]),
+        )
+
 
 @dataclass(frozen=True)
 class Draft:
@@ -80,12 +101,27 @@ class Draft:
     model_sha256: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """Everything the draft holds, as JSON: what the case store keeps, what sign-off records
+        and what `assist draft --json` prints. `from_dict` reads it back (KeyError, TypeError or
+        ValueError on a malformed dict; extra keys are ignored)."""
         return {
             "template": self.template_id,
             "engine": self.engine,
             "model": self.model,
+            "model_sha256": self.model_sha256,
             "sections": [s.to_dict() for s in self.sections],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Draft:
+        return cls(
+            template_id=str(data["template"]),
+            engine=str(data["engine"]),
+            model=str(data["model"]),
+            # Drafts stored before the hash was part of the JSON have none.
+            model_sha256=str(data.get("model_sha256", "")),
+            sections=tuple(DraftSection.from_dict(s) for s in data["sections"]),
+        )
 
     @property
     def flags(self) -> tuple[Flag, ...]:

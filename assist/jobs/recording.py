@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -94,7 +94,7 @@ class RecordingStore(Protocol):
 
     def load_transcript(self, case_id: str) -> Transcript | None: ...
 
-    def record_event(self, event: str, case_id: str | None = None, **payload: Any) -> int: ...
+    def record_event(self, event: str, case_id: str | None = None, **payload: object) -> int: ...
 
 
 @dataclass(frozen=True)

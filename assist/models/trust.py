@@ -23,12 +23,15 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from assist.errors import AssistError, Msg
+
+if TYPE_CHECKING:
+    from assist.secure.keys import KeyringBackend
 
 _KEY_LABEL = b"assist/model-registry-key/v1"
 _KEY_ID_DOMAIN = b"assist/model-registry-key-id/v1"
@@ -130,7 +133,7 @@ class UserKeys:
         env: Mapping[str, str] | None = None,
         *,
         ask_passphrase: Callable[[str], str] | None = None,
-        backend: Any = None,
+        backend: KeyringBackend | None = None,
     ) -> None:
         from assist.paths import data_dir
 

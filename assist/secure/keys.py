@@ -30,7 +30,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, Protocol
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -222,18 +222,26 @@ def _material(master_key: bytes, source: KeySource) -> KeyMaterial:
 # ---------------------------------------------------------------- credential store (keyring)
 
 
-def _default_backend() -> Any:
+class KeyringBackend(Protocol):
+    """What Assist calls on a credential store: a `keyring` backend (tests pass in-memory ones)."""
+
+    def get_password(self, service: str, username: str) -> str | None: ...
+
+    def set_password(self, service: str, username: str, password: str) -> None: ...
+
+
+def _default_backend() -> KeyringBackend:
     import keyring
 
     return keyring.get_keyring()
 
 
-def _backend_name(backend: Any) -> str:
+def _backend_name(backend: KeyringBackend) -> str:
     kind = type(backend)
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
-def keyring_status(backend: Any = None) -> KeyringStatus:
+def keyring_status(backend: KeyringBackend | None = None) -> KeyringStatus:
     """Which credential store `keyring` would use and whether it can hold a key. Reads nothing."""
     try:
         backend = _default_backend() if backend is None else backend
@@ -267,7 +275,7 @@ class _KeyringFailed(Exception):
     """The credential store raised or returned something unusable."""
 
 
-def _keyring_read(backend: Any) -> bytes | None:
+def _keyring_read(backend: KeyringBackend) -> bytes | None:
     try:
         value = backend.get_password(KEYRING_SERVICE, KEYRING_USERNAME)
     except Exception as error:
@@ -280,7 +288,7 @@ def _keyring_read(backend: Any) -> bytes | None:
     return key
 
 
-def _keyring_read_or_create(backend: Any) -> bytes:
+def _keyring_read_or_create(backend: KeyringBackend) -> bytes:
     existing = _keyring_read(backend)
     if existing is not None:
         return existing
@@ -423,7 +431,7 @@ def load_keys(
     data_dir: Path,
     env: Mapping[str, str] | None = None,
     *,
-    backend: Any = None,
+    backend: KeyringBackend | None = None,
     ask_passphrase: Callable[[str], str] | None = None,
     new_passphrase_kdf: ScryptParams = DEFAULT_SCRYPT,
 ) -> KeyMaterial:
@@ -478,7 +486,7 @@ def _open_existing(
     data_dir: Path,
     slot: _Slot,
     env: Mapping[str, str],
-    backend: Any,
+    backend: KeyringBackend | None,
     ask_passphrase: Callable[[str], str] | None,
 ) -> KeyMaterial:
     if slot.source == "keyring":
@@ -511,7 +519,7 @@ def _open_existing(
 
 
 def key_status(
-    data_dir: Path, env: Mapping[str, str] | None = None, *, backend: Any = None
+    data_dir: Path, env: Mapping[str, str] | None = None, *, backend: KeyringBackend | None = None
 ) -> KeyStatus:
     """For `assist doctor`: the credential store and what protects `data_dir`. Creates nothing."""
     env = os.environ if env is None else env

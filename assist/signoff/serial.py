@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from assist.drafting.types import Draft, DraftSection, DraftSentence, Flag
+from assist.drafting.types import Draft
 from assist.errors import AssistError, Msg
 from assist.signoff.edits import EditSummary, SectionEdit
 from assist.signoff.flags import FlagResolution, Resolution
@@ -37,15 +37,11 @@ def meta_to_dict(meta: CaseMeta) -> dict[str, Any]:
     }
 
 
-def draft_to_dict(draft: Draft) -> dict[str, Any]:
-    return {**draft.to_dict(), "model_sha256": draft.model_sha256}
-
-
 def note_to_dict(note: NoteToSign) -> dict[str, Any]:
     return {
         "meta": meta_to_dict(note.meta),
         "sections": [_section_to_dict(s) for s in note.sections],
-        "draft": draft_to_dict(note.draft) if note.draft else None,
+        "draft": note.draft.to_dict() if note.draft else None,
         "version": note.version,
         "supersedes": note.supersedes,
         "acknowledged_before": sorted(note.acknowledged_before),
@@ -88,7 +84,7 @@ def signed_note_to_dict(signed: SignedNote) -> dict[str, Any]:
             }
             for r in signed.flag_resolutions
         ],
-        "ai_draft": draft_to_dict(signed.ai_draft) if signed.ai_draft else None,
+        "ai_draft": signed.ai_draft.to_dict() if signed.ai_draft else None,
         "empty_professional_sections": list(signed.empty_professional_sections),
     }
 
@@ -98,7 +94,7 @@ def note_from_dict(data: Mapping[str, Any]) -> NoteToSign:
         return NoteToSign(
             meta=_meta_from_dict(data["meta"]),
             sections=tuple(_section_from_dict(s) for s in data["sections"]),
-            draft=draft_from_dict(data["draft"]) if data.get("draft") else None,
+            draft=Draft.from_dict(data["draft"]) if data.get("draft") else None,
             version=int(data.get("version", 1)),
             supersedes=str(data.get("supersedes", "")),
             acknowledged_before=frozenset(str(i) for i in data.get("acknowledged_before", [])),
@@ -142,7 +138,7 @@ def signed_note_from_dict(data: Mapping[str, Any]) -> SignedNote:
                 )
                 for f in data["flags"]
             ),
-            ai_draft=draft_from_dict(data["ai_draft"]) if data.get("ai_draft") else None,
+            ai_draft=Draft.from_dict(data["ai_draft"]) if data.get("ai_draft") else None,
             empty_professional_sections=tuple(
                 str(s) for s in data.get("empty_professional_sections", [])
             ),
@@ -151,34 +147,6 @@ def signed_note_from_dict(data: Mapping[str, Any]) -> SignedNote:
         raise AssistError(INVALID_RECORD, reason=type(exc).__name__) from None
     signed.verify()
     return signed
-
-
-def draft_from_dict(data: Mapping[str, Any]) -> Draft:
-    return Draft(
-        template_id=str(data["template"]),
-        engine=str(data["engine"]),
-        model=str(data["model"]),
-        model_sha256=str(data.get("model_sha256", "")),
-        sections=tuple(
-            DraftSection(
-                section_id=str(s["id"]),
-                title=str(s["title"]),
-                generated=bool(s["generated"]),
-                sentences=tuple(
-                    DraftSentence(
-                        text=str(t["text"]),
-                        sources=tuple(int(i) for i in t["sources"]),
-                        flags=tuple(
-                            Flag(str(f["id"]), str(f["kind"]), str(f.get("detail", "")))
-                            for f in t.get("flags", [])
-                        ),
-                    )
-                    for t in s["sentences"]
-                ),
-            )
-            for s in data["sections"]
-        ),
-    )
 
 
 def _section_to_dict(section: NoteSection) -> dict[str, Any]:

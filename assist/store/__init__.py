@@ -14,8 +14,8 @@ from assist.store.values import (
     Consent,
     RecordingInfo,
     RecoveredRecording,
-    SignedNote,
     StoredDraft,
+    StoredSignedNote,
 )
 
 __all__ = [
@@ -32,8 +32,8 @@ __all__ = [
     "RecoveredRecording",
     "RetentionPolicy",
     "RetentionReport",
-    "SignedNote",
     "StoredDraft",
+    "StoredSignedNote",
     "apply_retention",
     "open_case_store",
     "run_startup_housekeeping",

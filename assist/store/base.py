@@ -41,6 +41,7 @@ from assist.store.manifest import (
     MANIFEST_EVENTS,
     SEGMENTS_START,
     Contents,
+    ContentsChanges,
     Manifest,
     column_value,
     differences,
@@ -315,11 +316,18 @@ class StoreBase:
     def _open_text(self, case_id: str, field_name: str, sealed: bytes | None) -> str | None:
         return None if sealed is None else self._open(case_id, field_name, sealed).decode("utf-8")
 
-    def _seal_json(self, case_id: str, field_name: str, value: Any) -> bytes:
+    def _seal_json(self, case_id: str, field_name: str, value: object) -> bytes:
         return self._seal(case_id, field_name, json.dumps(value, ensure_ascii=False).encode())
 
-    def _open_json(self, case_id: str, field_name: str, sealed: bytes) -> Any:
-        return json.loads(self._open(case_id, field_name, sealed).decode("utf-8"))
+    def _open_json(self, case_id: str, field_name: str, sealed: bytes) -> dict[str, Any]:
+        """A sealed JSON object (what `_seal_json` sealed: a dict, except for `_open_json_list`)."""
+        value: dict[str, Any] = json.loads(self._open(case_id, field_name, sealed).decode("utf-8"))
+        return value
+
+    def _open_json_list(self, case_id: str, field_name: str, sealed: bytes) -> list[str]:
+        """A sealed JSON list of strings (participants)."""
+        value: list[str] = json.loads(self._open(case_id, field_name, sealed).decode("utf-8"))
+        return value
 
     # ---- case rows -------------------------------------------------------------------------
 
@@ -346,7 +354,7 @@ class StoreBase:
             raise AssistError(WRONG_STATE, case_id=case_id, state=state, action=action)
         return state
 
-    def record_event(self, event: str, case_id: str | None = None, **payload: Any) -> int:
+    def record_event(self, event: str, case_id: str | None = None, **payload: object) -> int:
         """Append an audit event; the payload must pass the allow-list in assist/store/audit.py
         (e.g. `record_event("model_imported", model=..., kind="llm", sha256=...)`)."""
         with self._write() as conn:
@@ -454,7 +462,7 @@ class StoreBase:
                 return
             raise AssistError(CASE_DAMAGED, case_id=case_id, reason="manifest")
         contents = old.contents
-        changes: dict[str, object] = {}
+        changes: ContentsChanges = {}
         names = tuple(columns)
         if names:
             now = dict(zip(CASE_COLUMNS, self._case_row(case_id), strict=True))

@@ -234,7 +234,7 @@ class CaseStore(RecordingsPart, ContentPart):
                 case_id=case_id,
                 title=self._open(case_id, "title", title).decode("utf-8"),
                 note_type=str(note_type),
-                participants=tuple(self._open_json(case_id, "participants", participants)),
+                participants=tuple(self._open_json_list(case_id, "participants", participants)),
                 consent=Consent(
                     consent, self._open_text(case_id, "consent_by", consent_by), consent_at
                 ),

@@ -13,7 +13,7 @@ from typing import Any
 from assist import textcheck
 from assist.store.audit import signer_hash
 from assist.store.base import StoreBase
-from assist.store.values import SignedNote, StoredDraft
+from assist.store.values import StoredDraft, StoredSignedNote
 from assist.transcript import Transcript
 
 
@@ -274,7 +274,7 @@ class ContentPart(StoreBase):
             self._changed("signed", case_id)
             return version
 
-    def load_signed_note(self, case_id: str, version: int | None = None) -> SignedNote | None:
+    def load_signed_note(self, case_id: str, version: int | None = None) -> StoredSignedNote | None:
         """The latest signed version (or the one asked for), or None if never signed."""
         with self._lock, self._snapshot():
             self._check_case(case_id)
@@ -290,7 +290,7 @@ class ContentPart(StoreBase):
             if row is None:
                 return None
             found = int(row[0])
-            return SignedNote(
+            return StoredSignedNote(
                 note=self._open_json(case_id, f"note_json/{found}", row[1]),
                 text=self._open(case_id, f"note_text/{found}", row[2]).decode("utf-8"),
                 signer=self._open(case_id, f"signer/{found}", row[3]).decode("utf-8"),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 MANIFEST_FORMAT = 1
 # Plain columns of `cases` the manifest vouches for (updated_at is left out: recordings touch it,
@@ -100,6 +100,16 @@ class Contents:
     signed: tuple[tuple[int, str], ...] = ()  # (version, digest of the row), by version
 
 
+class ContentsChanges(TypedDict, total=False):
+    """What `Manifest.updated` may change in its Contents (the fields of Contents)."""
+
+    columns: Mapping[str, object]
+    draft: tuple[int, str] | None
+    transcript: str | None
+    segments: tuple[int, str] | None
+    signed: tuple[tuple[int, str], ...]
+
+
 @dataclass(frozen=True)
 class Manifest:
     case_id: str
@@ -122,8 +132,10 @@ class Manifest:
         }
 
     @staticmethod
-    def from_json(data: Any, case_id: str) -> Manifest | None:
+    def from_json(data: object, case_id: str) -> Manifest | None:
         """The manifest in `data`, or None if it is not one (for this case)."""
+        if not isinstance(data, dict):
+            return None
         try:
             if data["format"] != MANIFEST_FORMAT or data["case_id"] != case_id:
                 return None
@@ -140,7 +152,7 @@ class Manifest:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def updated(self, audit_seq: int, **changes: Any) -> Manifest:
+    def updated(self, audit_seq: int, **changes: Unpack[ContentsChanges]) -> Manifest:
         return Manifest(
             self.case_id, self.counter + 1, audit_seq, replace(self.contents, **changes)
         )

@@ -348,7 +348,7 @@ class RecordingsPart(StoreBase):
         )
         return len(removed_ids), sum(len(texts) for texts in removed.values())
 
-    def _open_or_none(self, case_id: str, field_name: str, sealed: bytes) -> Any:
+    def _open_or_none(self, case_id: str, field_name: str, sealed: bytes) -> dict[str, Any] | None:
         """A sealed JSON object, or None if it does not open (or is not an object)."""
         try:
             value = self._open_json(case_id, field_name, sealed)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from assist.errors import EXIT_USAGE, AssistError, Language, Msg
 from assist.paths import data_dir
@@ -14,6 +13,7 @@ from assist.secure.keys import (
     MIN_PASSPHRASE_CHARS,
     PROMPT_NEW_PASSPHRASE,
     PROMPT_PASSPHRASE,
+    KeyringBackend,
     load_keys,
 )
 from assist.store.cases import CaseStore, open_case_store
@@ -22,7 +22,7 @@ from assist.store.cases import CaseStore, open_case_store
 def open_default_store(
     env: Mapping[str, str] | None = None,
     *,
-    backend: Any = None,
+    backend: KeyringBackend | None = None,
     ask_passphrase: Callable[[str], str] | None = None,
 ) -> CaseStore:
     """The case store in `assist.paths.data_dir(env)` (ASSIST_DATA_DIR overrides), unlocked with

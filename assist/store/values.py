@@ -98,7 +98,7 @@ class StoredDraft:
 
 
 @dataclass(frozen=True)
-class SignedNote:
+class StoredSignedNote:
     note: dict[str, Any]  # whatever the sign-off produced (SIGN's dict), stored as JSON
     text: str  # the final text that was signed
     signer: str
