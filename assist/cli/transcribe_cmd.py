@@ -42,7 +42,12 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     # The recogniser's worker ends with the hub, its memory with it.
     with EngineHub() as engines:
         # The model loads only once the audio decoded: bad input fails before it.
-        job = transcribe_file_job(args.audio, lambda: engines.asr(args.model), language)
+        job = transcribe_file_job(
+            args.audio,
+            lambda: engines.asr(args.model),
+            language,
+            check=lambda: engines.check_steps("asr", args.model),
+        )
         while True:
             try:
                 event = next(job)

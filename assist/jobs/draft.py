@@ -20,7 +20,7 @@ from assist.cancel import CancelToken
 from assist.drafting.types import Draft, Template
 from assist.errors import AssistError, Language, Msg
 from assist.jobs.engines import EngineHub
-from assist.jobs.events import Job, Saved, Stage
+from assist.jobs.events import Job, Saved, Stage, checking
 from assist.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -87,6 +87,8 @@ def draft_transcript(
     from assist.engines.worker import EngineCrashed
 
     cancel = cancel or CancelToken()
+    if engine_choice != "structured":  # the drafter choice verifies the model's hashes first
+        yield from checking(engines.check_steps("llm", model), cancel)
     yield Stage("draft.choose")
     cancel.raise_if_cancelled()
     plan = plan_drafter(engine_choice, model, open_store=lambda _env: engines.models())

@@ -13,13 +13,15 @@ tests run on fake engines (and `open_models` on a fake model store).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Protocol
 
 from assist.asr.engine import AsrEngine
+from assist.cancel import Progress
 from assist.drafting.types import Drafter
+from assist.errors import AssistError
 
 EngineKind = Literal["asr", "llm"]
 
@@ -60,6 +62,27 @@ def _load_llm(installed: InstalledModel) -> Drafter:
     return select.load_llm_drafter(installed)
 
 
+# Checks a model's files against their hashes, yielding Progress (minutes for a multi-GB model
+# the first time; a stat per file once the hash cache knows them).
+ModelCheck = Callable[[str | None, EngineKind], Iterator[Progress]]
+
+
+def _check_in_store(model_id: str | None, kind: EngineKind) -> Iterator[Progress]:
+    from assist.models.store import DEFAULT_ASR_MODEL, DEFAULT_LLM_MODEL, open_store
+
+    chosen = model_id or (DEFAULT_ASR_MODEL if kind == "asr" else DEFAULT_LLM_MODEL)
+    try:
+        for item in open_store().verify([chosen]):
+            if isinstance(item, Progress):
+                yield item
+    except AssistError:
+        return  # unknown here: loading the model says what is wrong, in its own words
+
+
+def _no_check(model_id: str | None, kind: EngineKind) -> Iterator[Progress]:
+    return iter(())
+
+
 def _open_models() -> ModelCatalog:
     from assist.drafting import select
 
@@ -76,11 +99,14 @@ class EngineHub:
         load_asr: Callable[[str | None], AsrEngine] | None = None,
         load_llm: Callable[[InstalledModel], Drafter] | None = None,
         open_models: Callable[[], ModelCatalog] | None = None,
+        check_model: ModelCheck | None = None,
         exclusive: bool = False,
     ) -> None:
         self._load_asr = load_asr or _load_asr
         self._load_llm = load_llm or _load_llm
         self._open_models = open_models or _open_models
+        # The real store's check by default; a hub given another catalog checks nothing itself.
+        self._check_model = check_model or (_check_in_store if open_models is None else _no_check)
         self._exclusive = exclusive
         self._asr: tuple[str | None, AsrEngine] | None = None
         self._llm: tuple[tuple[str, str], Drafter] | None = None
@@ -107,6 +133,14 @@ class EngineHub:
         engine = self._load_asr(model)
         self._asr = (model, engine)
         return engine
+
+    def check_steps(self, kind: EngineKind, model: str | None = None) -> Iterator[Progress]:
+        """Progress of checking a model's files before it loads; nothing if it is loaded."""
+        if kind == "asr" and self._asr is not None and self._asr[0] == model:
+            return iter(())
+        if kind == "llm" and self._llm is not None and model in (None, self._llm[0][0]):
+            return iter(())
+        return self._check_model(model, kind)
 
     def models(self) -> ModelCatalog:
         """The model store: what is installed and qualified."""

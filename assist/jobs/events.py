@@ -11,11 +11,11 @@ and times, and what a view shows (a committed segment, a drafted section), nothi
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
-from assist.cancel import Progress, result_of
+from assist.cancel import CancelToken, Progress, result_of
 from assist.drafting.types import DraftSection
 from assist.transcript import Segment
 
@@ -28,6 +28,7 @@ __all__ = [
     "SectionDrafted",
     "SegmentCommitted",
     "Stage",
+    "checking",
     "run",
     "throttled",
 ]
@@ -118,3 +119,15 @@ def throttled(
             yield held
             held = None
         yield event
+
+
+def checking(steps: Iterator[Progress], cancel: CancelToken) -> Generator[Event, None, None]:
+    """A model check's Progress under Stage("model.check"); nothing at all when there is
+    nothing to check (a model already loaded, a cache that knows every file)."""
+    announced = False
+    for progress in steps:
+        cancel.raise_if_cancelled()
+        if not announced:
+            announced = True
+            yield Stage("model.check")
+        yield progress

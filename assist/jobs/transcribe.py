@@ -12,18 +12,18 @@ leaves a given case alone; a failure while writing removes the case the job made
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assist.asr.engine import AsrEngine
-from assist.cancel import CancelToken
+from assist.cancel import CancelToken, Progress
 from assist.drafting.types import Template
 from assist.errors import AssistError
 from assist.jobs.draft import DraftResult
 from assist.jobs.engines import EngineHub
-from assist.jobs.events import Job, Saved, SegmentCommitted, Stage
+from assist.jobs.events import Job, Saved, SegmentCommitted, Stage, checking
 from assist.transcript import Segment, Transcript
 
 if TYPE_CHECKING:
@@ -45,12 +45,16 @@ def transcribe_file_job(
     engine: AsrEngine | Callable[[], AsrEngine],
     language: str = "da",
     cancel: CancelToken | None = None,
+    *,
+    check: Callable[[], Iterator[Progress]] | None = None,
 ) -> Job[Transcript]:
     """Decode `path` and transcribe it; returns the whole Transcript.
 
     Yields Stage("audio.decode"), Stage("model.load") when `engine` is a loader (called only
     after the audio decoded, so bad input fails before a model loads), the transcriber's
-    Progress, and SegmentCommitted(None, segment) for each segment as it is final."""
+    Progress, and SegmentCommitted(None, segment) for each segment as it is final. `check`
+    (the hub's `check_steps`) runs before the load, as Stage("model.check") and its Progress:
+    verifying a large model's hashes the first time takes minutes."""
     from assist.asr.languages import check_language
     from assist.asr.transcribe import transcribe
     from assist.audio.decode import decode_audio
@@ -62,6 +66,8 @@ def transcribe_file_job(
     cancel.raise_if_cancelled()
     audio = decode_audio(path)
     cancel.raise_if_cancelled()
+    if check is not None:
+        yield from checking(check(), cancel)
     if callable(engine):
         yield Stage("model.load")
         cancel.raise_if_cancelled()
@@ -113,7 +119,11 @@ def transcribe_into_case(
     if case_id is not None:
         check_case_takes_a_transcript(store, case_id)  # before the slow part
     transcript = yield from transcribe_file_job(
-        path, lambda: engines.asr(asr_model), language, cancel
+        path,
+        lambda: engines.asr(asr_model),
+        language,
+        cancel,
+        check=lambda: engines.check_steps("asr", asr_model),
     )
     asr_sha256 = engines.asr_model_sha256(transcript.model)
     # Drafting fails on an empty transcript (silence, noise): still nothing written.
