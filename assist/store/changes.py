@@ -34,7 +34,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 ChangeKind = Literal[
     "case_created",
@@ -49,19 +49,7 @@ ChangeKind = Literal[
     "audio_deleted",
     "external",
 ]
-CHANGE_KINDS: tuple[ChangeKind, ...] = (
-    "case_created",
-    "case_changed",
-    "case_deleted",
-    "consent",
-    "segments_added",
-    "draft_saved",
-    "signed",
-    "exported",
-    "purged",
-    "audio_deleted",
-    "external",
-)
+CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
 
 log = logging.getLogger(__name__)
 
