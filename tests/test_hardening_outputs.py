@@ -23,6 +23,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from test_export_docx import _rewrite
 
 from assist.cli import main
 
@@ -496,16 +497,6 @@ CT_ACTIVEX = "application/vnd.ms-office.activeX+xml"
 DOCM_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
 DOTM_MAIN = "application/vnd.ms-word.template.macroEnabledTemplate.main+xml"
 DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
-
-
-def _rewrite(data: bytes, changes: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            target.writestr(info, changes.pop(info.filename, source.read(info.filename)))
-        for name, payload in changes.items():
-            target.writestr(name, payload)
-    return out.getvalue()
 
 
 def _read(data: bytes, name: str) -> str:
