@@ -239,10 +239,10 @@ def _draft_of(store: CaseStore, case_id: str, data: dict[str, Any]) -> Draft:
 
 
 def _template_or_none(template_id: str, template_dir: Path | None) -> Template | None:
-    from assist.drafting.templates import get_template, template_dir_from_env
+    from assist.drafting.templates import configured_template_dir, get_template
 
     try:
-        return get_template(template_id, template_dir or template_dir_from_env())
+        return get_template(template_id, template_dir or configured_template_dir())
     except AssistError:
         # A template removed since drafting: the note still works, professional-only sections
         # are then the ones the drafter left empty on purpose.
@@ -360,7 +360,12 @@ def sign_case(
     policy: RetentionPolicy | None = None,
 ) -> SignOutcome:
     """Sign the working note, store it as the next version, then apply the retention policy
-    (by default the audio goes as soon as the note is signed)."""
+    (by default the audio goes as soon as the note is signed). `signer` is the typed name; the
+    `signer_name_source` setting may fix it instead (then "" is fine, and another is refused)."""
+    from assist.settings import load_settings
+    from assist.settings.rules import configured_retention, signer_name
+
+    signer = signer_name(load_settings(), signer)
     current = load_case_note(store, case_id)
     if not current.editing:
         assert current.signed is not None
@@ -378,7 +383,7 @@ def sign_case(
     }
     version = store.save_signed_note(case_id, record, render_txt(signed), signer=signed.signer)
     try:
-        report = apply_retention(store, policy or RetentionPolicy())
+        report = apply_retention(store, policy or configured_retention())
     except AssistError as error:
         # The note is signed and stored; a failed clean-up must not read as a failed signing.
         # The next retention run (start-up, `assist retention run`) deletes what is due.

@@ -1,4 +1,5 @@
-"""Where Assist keeps models and data: environment overrides first; IT policy plugs in later.
+"""Where Assist keeps models and data: the `model_dir` and `data_dir` settings (IT policy, the
+user's choice, ASSIST_MODEL_DIR / ASSIST_DATA_DIR), else the platform's per-user data folder.
 
 `data_dir()` also checks the data folder before anything uses it, with one clear AssistError:
 it (or the nearest folder above it that exists) must be a folder Assist may write in, and no
@@ -22,17 +23,17 @@ from assist.errors import AssistError, Msg
 
 DATA_DIR_NOT_A_FOLDER = Msg(
     "paths.data_dir_not_a_folder",
-    da="Datamappen '{path}' (ASSIST_DATA_DIR) kan ikke bruges: '{blocking}' er ikke en mappe. "
-    "Peg ASSIST_DATA_DIR på en mappe.",
-    en="The data folder '{path}' (ASSIST_DATA_DIR) cannot be used: '{blocking}' is not a "
-    "folder. Point ASSIST_DATA_DIR at a folder.",
+    da="Datamappen '{path}' kan ikke bruges: '{blocking}' er ikke en mappe. Peg indstillingen "
+    "data_dir (eller ASSIST_DATA_DIR) på en mappe.",
+    en="The data folder '{path}' cannot be used: '{blocking}' is not a folder. Point the "
+    "data_dir setting (or ASSIST_DATA_DIR) at a folder.",
 )
 DATA_DIR_READ_ONLY = Msg(
     "paths.data_dir_read_only",
     da="Datamappen '{path}' kan ikke bruges: '{blocking}' er skrivebeskyttet, eller du har ikke "
-    "skriveadgang. Vælg en mappe, du kan skrive i (ASSIST_DATA_DIR).",
+    "skriveadgang. Vælg en mappe, du kan skrive i (indstillingen data_dir).",
     en="The data folder '{path}' cannot be used: '{blocking}' is read-only, or you may not "
-    "write there. Choose a folder you can write in (ASSIST_DATA_DIR).",
+    "write there. Choose a folder you can write in (the data_dir setting).",
 )
 DATA_DIR_SHARED = Msg(
     "paths.data_dir_shared",
@@ -46,24 +47,26 @@ APP_NAME = "Assist"
 APP_AUTHOR = "Assist"
 
 
-def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
-    return os.environ if env is None else env
+def _configured(key: str, env: Mapping[str, str] | None) -> Path | None:
+    from assist.settings import load_settings
+
+    return load_settings(env).path(key)
 
 
 def model_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Directory with installed models (ASSIST_MODEL_DIR overrides the platform default)."""
-    override = _env(env).get("ASSIST_MODEL_DIR")
-    if override:
-        return Path(override).expanduser()
+    """Directory with installed models (the `model_dir` setting, else the platform default)."""
+    configured = _configured("model_dir", env)
+    if configured is not None:
+        return configured
     return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)) / "models"
 
 
 def data_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Directory with the encrypted case store (ASSIST_DATA_DIR overrides the platform default);
-    AssistError if it cannot be used safely (see the module docstring)."""
-    override = _env(env).get("ASSIST_DATA_DIR")
-    if override:
-        directory = Path(override).expanduser()
+    """Directory with the encrypted case store (the `data_dir` setting, else the platform
+    default); AssistError if it cannot be used safely (see the module docstring)."""
+    configured = _configured("data_dir", env)
+    if configured is not None:
+        directory = configured
     else:
         directory = Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)) / "data"
     check_data_dir(directory)

@@ -38,6 +38,17 @@ def danish_references(danish_speech: Path) -> dict[str, str]:
 CLI_PASSPHRASE = "korrekt hest batteri"
 
 
+@pytest.fixture(autouse=True)
+def own_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own (empty) user settings file and no extra policy: the developer's
+    own settings must not steer a test, and no test may write them."""
+    path = tmp_path_factory.mktemp("settings") / "settings.json"
+    monkeypatch.setenv("ASSIST_USER_SETTINGS", str(path))
+    for name in ("ASSIST_POLICY_FILE", "ASSIST_MACHINE_DEFAULTS"):
+        monkeypatch.delenv(name, raising=False)
+    return path
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty case store for CLI tests, keyed by a passphrase (no credential store here)."""

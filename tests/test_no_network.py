@@ -54,15 +54,15 @@ def test_transcribe_and_doctor_make_no_network_attempt(
 
 PLANTED_IN_APP = r"""
 import sys, urllib.request
-import assist.errors as errors
-original = errors.parse_language
+import assist.settings as settings
+original = settings.load_settings
 def phoning_home(*args, **kwargs):
     try:  # a library that phones home and swallows the failure
         urllib.request.urlopen("http://example.org/telemetry", timeout=1)
     except OSError:
         pass
     return original(*args, **kwargs)
-errors.parse_language = phoning_home  # main() calls it, after installing the guard
+settings.load_settings = phoning_home  # main() calls it, after installing the guard
 from assist.cli import main
 sys.exit(main(sys.argv[1:]))
 """

@@ -9,10 +9,10 @@ import pytest
 
 from assist.drafting.templates import (
     SectionSpec,
+    configured_template_dir,
     get_template,
     load_template_infos,
     load_templates,
-    template_dir_from_env,
 )
 from assist.errors import EXIT_USAGE, AssistError
 
@@ -96,8 +96,8 @@ def test_admin_folder_adds_and_replaces_templates(tmp_path: Path) -> None:
 
 
 def test_template_dir_comes_from_the_environment(tmp_path: Path) -> None:
-    assert template_dir_from_env({"ASSIST_TEMPLATE_DIR": str(tmp_path)}) == tmp_path
-    assert template_dir_from_env({}) is None
+    assert configured_template_dir({"ASSIST_TEMPLATE_DIR": str(tmp_path)}) == tmp_path
+    assert configured_template_dir({}) is None
 
 
 @pytest.mark.parametrize(

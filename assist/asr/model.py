@@ -18,9 +18,9 @@ def resolve_asr_model(model: str | None, env: Mapping[str, str] | None = None) -
     A model IT placed by hand is registered first with `assist models import`, so that it is
     verified like every other model.
     """
-    from assist.models.store import DEFAULT_ASR_MODEL, open_store
+    from assist.models.store import configured_model_id, open_store
 
-    installed = open_store(env).resolve(model or DEFAULT_ASR_MODEL, "asr")
+    installed = open_store(env).resolve(model or configured_model_id("asr", env), "asr")
     return installed.model_id, installed.path
 
 
@@ -31,7 +31,9 @@ def load_engine(
 ) -> WorkerAsrEngine:
     """The verified model, loaded in a speech recognition worker process."""
     from assist.engines.asr_worker import WhisperSpec, WorkerAsrEngine
+    from assist.settings import load_settings
 
     model_id, directory = resolve_asr_model(model, env)
-    spec = WhisperSpec(str(directory), model_id, settings or WhisperSettings())
+    threads = load_settings(env).number("engine_threads")
+    spec = WhisperSpec(str(directory), model_id, settings or WhisperSettings(cpu_threads=threads))
     return WorkerAsrEngine.start(spec)

@@ -28,6 +28,7 @@ from assist import __version__, netguard
 from assist.cli.context import CliContext, OutputClosed, clean_for
 from assist.engines.child import disable_core_dumps
 from assist.errors import INTERNAL, AssistError, Cancelled, Language, parse_language
+from assist.settings import environment
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -88,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"assist {__version__}")
     parser.add_argument(
-        "--lang", help="sprog for beskeder / message language: da (default) or en (or ASSIST_LANG)"
+        "--lang",
+        help="sprog for beskeder / message language: da (default) or en (setting ui_language)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
@@ -98,17 +100,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def configured_language() -> Language:
+    """The `ui_language` setting (policy, ASSIST_LANG, the user's choice, or Danish)."""
+    from assist.settings import load_settings
+
+    return "en" if load_settings().text("ui_language") == "en" else "da"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Nothing in Assist may reach a network; any library that tries fails fast instead.
     netguard.install()
     disable_core_dumps()  # a core file of Assist would hold what citizens said, in plain text
     argv, lang_option = _pop_lang(list(sys.argv[1:] if argv is None else argv))
-    lang_from_env = os.environ.get("ASSIST_LANG")
+    configured = configured_language()
     try:
-        lang = parse_language(lang_option or lang_from_env)
+        lang = parse_language(lang_option) if lang_option else configured
     except AssistError as error:
-        lang = parse_language_or_default(lang_from_env)
-        print(clean_for(sys.stderr, error.message(lang)), file=sys.stderr)
+        print(clean_for(sys.stderr, error.message(configured)), file=sys.stderr)
         return error.exit_code
     try:
         parser = build_parser()
@@ -149,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _internal_error(ctx: CliContext, lang: Language, error: Exception) -> int:
     log.debug("unexpected error", exc_info=True)
-    if os.environ.get("ASSIST_DEBUG"):
+    if environment.debug():
         raise error
     ctx.error(AssistError(INTERNAL, kind=type(error).__name__).message(lang))
     return 1
@@ -200,9 +208,3 @@ def _quiet_exit_after_broken_pipe() -> int:
         os.dup2(devnull, sys.stdout.fileno())
     return EXIT_BROKEN_PIPE
 
-
-def parse_language_or_default(value: str | None) -> Language:
-    try:
-        return parse_language(value)
-    except AssistError:
-        return "da"

@@ -71,11 +71,11 @@ def iso_time(value: str) -> datetime:
 
 def note_type(value: str) -> str:
     """A template id that exists (built-in or in ASSIST_TEMPLATE_DIR); "" for none yet."""
-    from assist.drafting.templates import get_template, template_dir_from_env
+    from assist.drafting.templates import configured_template_dir, get_template
 
     value = value.strip()
     if value:
-        get_template(value, template_dir_from_env())  # AssistError "templates.unknown"
+        get_template(value, configured_template_dir())  # AssistError "templates.unknown"
     return value
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from assist import __version__, netguard
 from assist.cli.context import CliContext
-from assist.errors import AssistError
+from assist.errors import AssistError, Language
 
 COMPONENTS = (
     "faster-whisper",
@@ -62,11 +62,13 @@ def _cpu() -> dict[str, Any]:
     return report
 
 
-def collect() -> dict[str, Any]:
-    from assist.models.store import DEFAULT_ASR_MODEL, DEFAULT_LLM_MODEL, open_store
+def collect(lang: Language = "da") -> dict[str, Any]:
+    from assist.models.store import configured_model_id, open_store
     from assist.paths import data_dir
     from assist.secure.keys import key_status
+    from assist.settings import load_settings
 
+    settings = load_settings()
     store = open_store()
     models = [status.as_json() for status in store.statuses()]
     keys = key_status(data_dir())
@@ -77,7 +79,8 @@ def collect() -> dict[str, Any]:
         "model_dir": str(store.root),
         "data_dir": str(data_dir()),
         "models": models,
-        "default_models": {"asr": DEFAULT_ASR_MODEL, "llm": DEFAULT_LLM_MODEL},
+        "default_models": {"asr": configured_model_id("asr"), "llm": configured_model_id("llm")},
+        "config": settings.as_json(lang),
         "keyring": {
             "backend": keys.keyring.backend_name,
             "usable": keys.keyring.usable,
@@ -101,7 +104,7 @@ def _ready(report: dict[str, Any]) -> bool:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    report = collect()
+    report = collect(ctx.lang)
     ready = _ready(report)
     if args.json:
         ctx.print_json({**report, "ready": ready})
@@ -144,6 +147,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         f"Network: blocked for Assist (guard {guard_en}; models load from disk only)",
     )
     _say_cpu(ctx, report["cpu"])
+    _say_config(ctx, report["config"])
     ctx.say("Versioner:", "Versions:")
     for name, version in report["versions"].items():
         ctx.print(f"  {name:<18} {version or '-'}")
@@ -154,6 +158,19 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         return 1
     ctx.say("Klar.", "Ready.")
     return 0
+
+
+def _say_config(ctx: CliContext, config: dict[str, Any]) -> None:
+    entries = config["settings"]
+    policy = [e for e in entries if e["source"] == "policy"]
+    ctx.say(
+        f"Indstillinger: {len(entries)}, heraf {len(policy)} låst af IT-politik "
+        f"(politik-hash {config['policy_sha256'][:12]}; se 'assist config show')",
+        f"Settings: {len(entries)}, {len(policy)} of them locked by IT policy "
+        f"(policy hash {config['policy_sha256'][:12]}; see 'assist config show')",
+    )
+    for problem in config["problems"]:
+        ctx.say(f"  Problem: {problem['message']}", f"  Problem: {problem['message']}")
 
 
 def _say_cpu(ctx: CliContext, cpu: dict[str, Any]) -> None:

@@ -143,10 +143,15 @@ def handle_draft(args: argparse.Namespace, ctx: CliContext) -> int:
         check_output_path(args.output)  # before any drafting
     if args.case_id is not None:
         return _draft_case(args, ctx)
-    from assist.drafting.templates import DEFAULT_TEMPLATE, get_template, template_dir_from_env
+    from assist.drafting.templates import (
+        configured_default_template,
+        configured_template_dir,
+        get_template,
+    )
 
     transcript = load_input(args.transcript, args.typed)
-    template = get_template(args.template or DEFAULT_TEMPLATE, template_dir_from_env())
+    template_id = args.template or configured_default_template()
+    template = get_template(template_id, configured_template_dir())
     draft = draft_and_report(ctx, transcript, template, args.engine, args.model)
     _output(args, ctx, draft, template)
     return 0
@@ -175,7 +180,7 @@ def report_draft(ctx: CliContext, result: DraftResult) -> None:
 
 
 def _draft_case(args: argparse.Namespace, ctx: CliContext) -> int:
-    from assist.drafting.templates import template_dir_from_env
+    from assist.drafting.templates import configured_template_dir
     from assist.jobs.draft import draft_case
     from assist.jobs.engines import EngineHub
     from assist.jobs.events import run
@@ -184,7 +189,7 @@ def _draft_case(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.transcript is not None:
         raise AssistError(CASE_AND_TRANSCRIPT)
     typed = load_input(None, args.typed) if args.typed is not None else None
-    template_dir = template_dir_from_env()
+    template_dir = configured_template_dir()
     with open_store_for_cli(ctx.lang) as store, EngineHub() as engines:
         case_id = store.resolve_case_id(args.case_id)
         job = draft_case(

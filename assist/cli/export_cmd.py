@@ -2,19 +2,16 @@
 
 Only a signed note whose text still matches its hash is exported; each file is written whole or
 not at all, and every written file is audited (format and the file's SHA-256). The letterhead
-defaults to ASSIST_LETTERHEAD (where IT policy will put it).
+defaults to the `letterhead` setting (IT policy, the machine default, or ASSIST_LETTERHEAD).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from assist.cli.context import CliContext, Subparsers
 from assist.errors import EXIT_USAGE, AssistError, Msg
-
-LETTERHEAD_ENV = "ASSIST_LETTERHEAD"
 
 LETTERHEAD_WITHOUT_DOCX = Msg(
     "casework.letterhead_without_docx",
@@ -35,7 +32,7 @@ def register(subparsers: Subparsers) -> None:
         "--letterhead",
         type=Path,
         metavar="FILE",
-        help=f"brevpapir (.docx/.dotx) / letterhead; default {LETTERHEAD_ENV}",
+        help="brevpapir (.docx/.dotx) / letterhead; default: the letterhead setting",
     )
     export.set_defaults(handler=_export)
 
@@ -45,8 +42,10 @@ def letterhead_for(args: argparse.Namespace) -> Path | None:
         if args.docx is None:
             raise AssistError(LETTERHEAD_WITHOUT_DOCX)
         return Path(args.letterhead)
-    from_env = os.environ.get(LETTERHEAD_ENV, "").strip()
-    return Path(from_env).expanduser() if from_env and args.docx is not None else None
+    from assist.settings import load_settings
+
+    configured = load_settings().path("letterhead")
+    return configured if configured is not None and args.docx is not None else None
 
 
 def _export(args: argparse.Namespace, ctx: CliContext) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,13 +99,12 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _open() -> ModelStore:
-    from assist.errors import parse_language
+    from assist.cli import configured_language
     from assist.models.store import open_store
     from assist.store.session import terminal_passphrase_prompt
 
     # The registry is checked with the case store's key; with a passphrase, Assist may ask.
-    lang = parse_language(os.environ.get("ASSIST_LANG") or None)
-    return open_store(ask_passphrase=terminal_passphrase_prompt(lang))
+    return open_store(ask_passphrase=terminal_passphrase_prompt(configured_language()))
 
 
 class _ProgressPrinter:

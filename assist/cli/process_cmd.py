@@ -48,7 +48,11 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from assist.cancel import Progress
     from assist.cli.draft_cmd import report_draft
     from assist.drafting.render import render_text
-    from assist.drafting.templates import DEFAULT_TEMPLATE, get_template, template_dir_from_env
+    from assist.drafting.templates import (
+        configured_default_template,
+        configured_template_dir,
+        get_template,
+    )
     from assist.jobs.engines import EngineHub
     from assist.jobs.events import SegmentCommitted, Stage
     from assist.jobs.transcribe import transcribe_into_case
@@ -56,8 +60,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from assist.store.session import open_store_for_cli
 
     language = check_language(args.language)
-    template_dir = template_dir_from_env()
-    template = get_template(args.template or DEFAULT_TEMPLATE, template_dir)
+    template_dir = configured_template_dir()
+    template = get_template(args.template or configured_default_template(), template_dir)
     # One model in memory at a time: the language model loads only after the speech model went.
     with EngineHub(exclusive=True) as engines:
         engine = engines.asr(args.model)  # a missing model fails before the store is unlocked

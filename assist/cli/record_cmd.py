@@ -67,10 +67,12 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.case_id is None:
         return _record(args, ctx, language, case=None)
     from assist.jobs.recording import CaseTarget
-    from assist.models.store import DEFAULT_ASR_MODEL, open_store
+    from assist.models.store import configured_model_id, open_store
     from assist.store.session import open_store_for_cli
 
-    model = open_store().resolve(args.model or DEFAULT_ASR_MODEL, "asr") if args.live else None
+    model = None
+    if args.live:
+        model = open_store().resolve(args.model or configured_model_id("asr"), "asr")
     with open_store_for_cli(ctx.lang) as store:
         case = CaseTarget(
             store,

@@ -22,12 +22,12 @@ def register(subparsers: Subparsers) -> None:
 def _run(args: argparse.Namespace, ctx: CliContext) -> int:
     from assist.jobs.events import run
     from assist.jobs.retention import retention_job
-    from assist.store.retention import RetentionPolicy
+    from assist.settings.rules import configured_retention
     from assist.store.session import open_store_for_cli
 
     now = args.now  # a datetime (argtypes.iso_time) or None
     with open_store_for_cli(ctx.lang) as store:
-        report = run(retention_job(store, RetentionPolicy(), now))
+        report = run(retention_job(store, configured_retention(), now))
     if args.json:
         ctx.print_json(report.to_dict())
     else:

@@ -17,7 +17,10 @@ def register(subparsers: Subparsers) -> None:
     sign = subparsers.add_parser("sign", help="underskriv notatet / sign the note")
     sign.add_argument("case_id", metavar="ID")
     sign.add_argument(
-        "--signer", required=True, metavar="NAME", help="dit fulde navn / your full name"
+        "--signer",
+        default="",
+        metavar="NAME",
+        help="dit fulde navn / your full name (IT may set it: setting signer_name_source)",
     )
     which = sign.add_mutually_exclusive_group()
     which.add_argument(

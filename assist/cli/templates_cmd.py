@@ -56,9 +56,9 @@ def _template_json(info: TemplateInfo) -> dict[str, Any]:
 
 
 def _list(args: argparse.Namespace, ctx: CliContext) -> int:
-    from assist.drafting.templates import load_template_infos, template_dir_from_env
+    from assist.drafting.templates import configured_template_dir, load_template_infos
 
-    infos = load_template_infos(template_dir_from_env())
+    infos = load_template_infos(configured_template_dir())
     if getattr(args, "json", False):
         ctx.print_json([_template_json(info) for info in infos.values()])
         return 0
@@ -70,9 +70,9 @@ def _list(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _show(args: argparse.Namespace, ctx: CliContext) -> int:
-    from assist.drafting.templates import get_template, load_template_infos, template_dir_from_env
+    from assist.drafting.templates import configured_template_dir, get_template, load_template_infos
 
-    extra = template_dir_from_env()
+    extra = configured_template_dir()
     template = get_template(args.template_id, extra)
     info = load_template_infos(extra)[args.template_id]
     if args.json:
@@ -89,9 +89,9 @@ def _show(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _check(args: argparse.Namespace, ctx: CliContext) -> int:
-    from assist.drafting.templates import load_template_infos, template_dir_from_env
+    from assist.drafting.templates import configured_template_dir, load_template_infos
 
-    directory = args.directory or template_dir_from_env()
+    directory = args.directory or configured_template_dir()
     if directory is None:
         ctx.say(
             "Ingen mappe angivet, og ASSIST_TEMPLATE_DIR er ikke sat; de indbyggede skabeloner "

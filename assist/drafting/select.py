@@ -112,6 +112,15 @@ def plan_drafter(
     if engine == "structured":
         return DrafterPlan(engine)
     strict = engine == "llm"
+    from assist.settings import load_settings
+    from assist.settings.rules import LLM_NOT_ALLOWED, LLM_NOT_ALLOWED_NOTE
+
+    settings = load_settings(env)
+    if not settings.flag("allow_llm_drafting"):
+        origin = settings["allow_llm_drafting"].origin
+        if strict:
+            raise AssistError(LLM_NOT_ALLOWED, origin=origin)
+        return _fallback_plan(engine, LLM_NOT_ALLOWED_NOTE)
     try:
         store = (open_store or _default_store)(env)
         chosen = model_id or _default_llm_model()
@@ -166,15 +175,18 @@ def _fallback(note: Msg, **params: object) -> DrafterChoice:
 
 
 def _default_llm_model() -> str:
-    from assist.models.store import DEFAULT_LLM_MODEL
+    from assist.models.store import configured_model_id
 
-    return DEFAULT_LLM_MODEL
+    return configured_model_id("llm")
 
 
 def _load_llm(installed: InstalledModel) -> Drafter:
     """The LLM drafter, its model loaded in a worker process (a crash there cannot end Assist)."""
     from assist.drafting.llm_drafter import LlmDrafter
     from assist.engines.llm_worker import LlamaSpec, WorkerLlmEngine
+    from assist.settings import load_settings
 
-    engine = WorkerLlmEngine.start(LlamaSpec(str(installed.path), installed.sha256))
+    threads = load_settings().number("engine_threads") or None
+    spec = LlamaSpec(str(installed.path), installed.sha256, n_threads=threads)
+    engine = WorkerLlmEngine.start(spec)
     return LlmDrafter(engine, installed.model_id, installed.sha256)

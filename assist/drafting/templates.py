@@ -17,7 +17,7 @@ A template file (`<id>.toml`):
     cues = ["helbred", "økonomi", "@beløb"]  # word beginnings and phrases that place a sentence
     avoid = []                               # phrases that keep a sentence out of this section
 
-Administrators put their own files in the directory named by ASSIST_TEMPLATE_DIR; a file with the
+Administrators put their own files in the `template_dir` setting's folder; a file with the
 id of a built-in template replaces it. Invalid files are refused with the file, and what is wrong.
 
 The professional's own assessment is never filled by a machine, whatever a file says: a section
@@ -28,7 +28,6 @@ pipeline leaves such sections empty even for a template built in code.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -40,7 +39,6 @@ from assist.drafting.types import Template, TemplateSection
 from assist.errors import EXIT_USAGE, AssistError, Msg
 
 BUILTIN_DIR = Path(__file__).parent / "templates"
-TEMPLATE_DIR_ENV = "ASSIST_TEMPLATE_DIR"
 DEFAULT_TEMPLATE = "journalnotat"
 FILL_KINDS = ("plain", "quote", "agreements")
 SPECIAL_CUES = ("@dato", "@tid", "@beløb", "@ønske", "@spørgsmål")
@@ -58,8 +56,9 @@ INVALID_TEMPLATE = Msg(
 )
 TEMPLATE_DIR_MISSING = Msg(
     "templates.dir_missing",
-    da="Skabelonmappen '{path}' (ASSIST_TEMPLATE_DIR) findes ikke eller er ikke en mappe.",
-    en="The template directory '{path}' (ASSIST_TEMPLATE_DIR) does not exist or is not a folder.",
+    da="Skabelonmappen '{path}' (indstillingen template_dir) findes ikke eller er ikke en mappe.",
+    en="The template directory '{path}' (the template_dir setting) does not exist or is not a "
+    "folder.",
 )
 
 _ID = re.compile(r"^[a-z0-9_]{1,40}$")
@@ -99,9 +98,18 @@ class TemplateInfo:
     path: Path
 
 
-def template_dir_from_env(env: Mapping[str, str] | None = None) -> Path | None:
-    value = (os.environ if env is None else env).get(TEMPLATE_DIR_ENV, "").strip()
-    return Path(value).expanduser() if value else None
+def configured_template_dir(env: Mapping[str, str] | None = None) -> Path | None:
+    """The municipality's template folder (the `template_dir` setting), None for none."""
+    from assist.settings import load_settings
+
+    return load_settings(env).path("template_dir")
+
+
+def configured_default_template(env: Mapping[str, str] | None = None) -> str:
+    """The template for a note whose case names none (the `default_template` setting)."""
+    from assist.settings import load_settings
+
+    return load_settings(env).text("default_template") or DEFAULT_TEMPLATE
 
 
 def load_template_infos(extra_dir: Path | None = None) -> dict[str, TemplateInfo]:

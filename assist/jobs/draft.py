@@ -129,11 +129,17 @@ def draft_case(
     and save it as the case's working note; the template is `template_id`, else the case's
     note type, else the default one."""
     from assist import casework
-    from assist.drafting.templates import DEFAULT_TEMPLATE, get_template
+    from assist.drafting.templates import configured_default_template, get_template
 
     cancel = cancel or CancelToken()
     case = store.get_case(case_id)
-    template = get_template(template_id or case.note_type or DEFAULT_TEMPLATE, template_dir)
+    template_id = template_id or case.note_type or configured_default_template()
+    template = get_template(template_id, template_dir)
+    if typed is not None:
+        from assist.settings import load_settings
+        from assist.settings.rules import require_typed_notes_allowed
+
+        require_typed_notes_allowed(load_settings(), case_id, case.consent.status)
     transcript = typed if typed is not None else store.load_transcript(case_id)
     if transcript is None:
         raise AssistError(CASE_HAS_NO_TRANSCRIPT, case_id=case_id)

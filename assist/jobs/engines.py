@@ -68,9 +68,9 @@ ModelCheck = Callable[[str | None, EngineKind], Iterator[Progress]]
 
 
 def _check_in_store(model_id: str | None, kind: EngineKind) -> Iterator[Progress]:
-    from assist.models.store import DEFAULT_ASR_MODEL, DEFAULT_LLM_MODEL, open_store
+    from assist.models.store import configured_model_id, open_store
 
-    chosen = model_id or (DEFAULT_ASR_MODEL if kind == "asr" else DEFAULT_LLM_MODEL)
+    chosen = model_id or configured_model_id(kind)
     try:
         for item in open_store().verify([chosen]):
             if isinstance(item, Progress):

@@ -111,11 +111,11 @@ def transcribe_into_case(
     then Saved(case_id, "case") for a new case, Saved(case_id, "transcript") and
     Saved(case_id, "draft") once all is written."""
     from assist import casework
-    from assist.drafting.templates import DEFAULT_TEMPLATE, get_template
+    from assist.drafting.templates import configured_default_template, get_template
     from assist.jobs import draft as drafting
 
     cancel = cancel or CancelToken()
-    template = template or get_template(DEFAULT_TEMPLATE, template_dir)
+    template = template or get_template(configured_default_template(), template_dir)
     if case_id is not None:
         check_case_takes_a_transcript(store, case_id)  # before the slow part
     transcript = yield from transcribe_file_job(

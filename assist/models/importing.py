@@ -26,6 +26,7 @@ from assist.models.catalog import KINDS, ModelFile, ModelKind
 from assist.models.copying import check_free_space, ensure_writable_dir, write_joined
 from assist.models.registry import ImportedModel
 from assist.models.store import ModelStore
+from assist.settings.rules import require_import_allowed
 
 MODEL_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 GGUF_MAGIC = b"GGUF"
@@ -97,6 +98,8 @@ def import_model(
         raise AssistError(BAD_ID, model_id=model_id)
     if kind not in KINDS:
         raise AssistError(BAD_KIND, kind=kind)
+    if store.settings is not None:
+        require_import_allowed(store.settings)
     imported = store.registry.imported()
     if model_id in store.catalog or (model_id in imported and not replace):
         raise AssistError(ID_TAKEN, model_id=model_id)

@@ -38,9 +38,21 @@ from assist.models.registry import (
 )
 from assist.models.trust import KeySource, UserKeys
 from assist.paths import model_dir
+from assist.settings.effective import Settings
+from assist.settings.rules import require_model_allowed
 
+# The embedded models (the `asr_model` and `llm_model` settings' defaults; a test keeps them equal).
 DEFAULT_ASR_MODEL = "whisper-base-ct2"
 DEFAULT_LLM_MODEL = "gemma-3-270m-q4km"
+
+
+def configured_model_id(kind: str, env: Mapping[str, str] | None = None) -> str:
+    """The model the settings choose for `kind` ("asr" or "llm")."""
+    from assist.settings import load_settings
+
+    settings = load_settings(env)
+    chosen = settings.text("asr_model" if kind == "asr" else "llm_model")
+    return chosen or (DEFAULT_ASR_MODEL if kind == "asr" else DEFAULT_LLM_MODEL)
 
 Origin = Literal["catalog", "imported"]
 # Why a model cannot be used; None when it is installed and verified.
@@ -217,8 +229,10 @@ def open_store(
 ) -> ModelStore:
     """The user's model store; its registry is checked with the key of the user's case store
     (`UserKeys`: credential store, ASSIST_PASSPHRASE, or `ask_passphrase` if given)."""
+    from assist.settings import load_settings
+
     keys = UserKeys(env, ask_passphrase=ask_passphrase)
-    return ModelStore(model_dir(env), catalog, keys=keys)
+    return ModelStore(model_dir(env), catalog, keys=keys, settings=load_settings(env))
 
 
 class ModelStore:
@@ -229,15 +243,18 @@ class ModelStore:
         *,
         keys: KeySource | None = None,
         load_check: LoadCheck = check_loads_in_worker,
+        settings: Settings | None = None,
     ) -> None:
         """`keys`: where the registry key comes from (default: none, so no record verifies and
         none can be written; `open_store` gives the user's). `load_check`: how an import proves
-        the model loads (default: in a worker process)."""
+        the model loads (default: in a worker process). `settings`: the IT policy's allow-list
+        and import rule (default: none, every verified model may be used and imported)."""
         self.root = Path(root)
         self.catalog: Mapping[str, CatalogEntry] = load_catalog() if catalog is None else catalog
         self.registry = Registry(self.root / REGISTRY_FILE_NAME, keys)
         self.hashes = HashCache(cache_path(self.root))
         self.load_check = load_check
+        self.settings = settings
 
     # -- what the store knows -------------------------------------------------------------
 
@@ -306,6 +323,8 @@ class ModelStore:
             raise AssistError(FILE_UNREADABLE, model_id=model_id, path=bad_file)
         if status.problem is not None:
             raise AssistError(HASH_MISMATCH, model_id=model_id, path=bad_file)
+        if self.settings is not None:
+            require_model_allowed(self.settings, model_id, spec.primary_file.sha256)
         qualification = self.qualification(model_id)
         return InstalledModel(
             model_id=model_id,

@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from assist.errors import EXIT_USAGE, AssistError, Msg
 from assist.secure._files import create_exclusive
 from assist.secure.aead import KEY_BYTES, new_key
+from assist.settings import environment
 
 KeySource = Literal["keyring", "passphrase"]
 KEY_SOURCES: tuple[KeySource, ...] = ("keyring", "passphrase")
@@ -404,7 +405,7 @@ def _get_passphrase(
     purpose: str,
     missing: AssistError,
 ) -> str:
-    passphrase = env.get("ASSIST_PASSPHRASE") or ""
+    passphrase = environment.passphrase(env)
     if not passphrase and ask_passphrase is not None:
         passphrase = ask_passphrase(purpose) or ""
     if not passphrase:
@@ -418,7 +419,7 @@ def _get_passphrase(
 
 
 def _forced_source(env: Mapping[str, str]) -> KeySource | None:
-    value = (env.get("ASSIST_KEY_SOURCE") or "").strip().lower()
+    value = environment.forced_key_source(env)
     if not value:
         return None
     for source in KEY_SOURCES:
@@ -539,5 +540,5 @@ def key_status(
         slot_source=slot.source if slot else None,
         slot_problem=slot_problem,
         forced_source=forced,
-        passphrase_in_env=bool(env.get("ASSIST_PASSPHRASE")),
+        passphrase_in_env=bool(environment.passphrase(env)),
     )

@@ -59,6 +59,8 @@ EVENT_FIELDS: dict[str, frozenset[str]] = {
         {"source", "audio_review_days", "unsigned_case_days", "exported_case_days"}
     ),
     "retention_run": frozenset({"audio_deleted", "cases_purged"}),
+    # The settings policy in force changed: its hash and size, never its values.
+    "settings_policy": frozenset({"sha256", "settings", "problems"}),
 }
 # Short tokens only: ids, enums, model ids, hex hashes, comma-separated field names. No spaces,
 # so a sentence or a "First Last" name cannot pass.
@@ -226,6 +228,16 @@ class AuditLog:
             AuditEvent(int(r[0]), str(r[1]), str(r[2]), r[3], _load_payload(str(r[4])))
             for r in rows
         ]
+
+    def last_of(self, event: str) -> AuditEvent | None:
+        row = self._conn.execute(
+            "SELECT seq, at, event, case_id, payload FROM audit WHERE event = ? "
+            "ORDER BY seq DESC LIMIT 1",
+            (event,),
+        ).fetchone()
+        if row is None:
+            return None
+        return AuditEvent(int(row[0]), str(row[1]), str(row[2]), row[3], _load_payload(str(row[4])))
 
     def last_event(self, case_id: str) -> str | None:
         row = self._conn.execute(

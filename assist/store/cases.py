@@ -414,5 +414,8 @@ class CaseStore(RecordingsPart, ContentPart):
         return AuditReport(ok=not problems, events=report.events, problems=tuple(problems))
 
     def last_policy_event(self) -> AuditEvent | None:
-        events = [e for e in self.audit_events() if e.event == "policy_in_force"]
-        return events[-1] if events else None
+        return self.last_audit_event("policy_in_force")
+
+    def last_audit_event(self, event: str) -> AuditEvent | None:
+        with self._lock:
+            return self._audit.last_of(event)

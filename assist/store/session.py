@@ -25,11 +25,21 @@ def open_default_store(
     backend: KeyringBackend | None = None,
     ask_passphrase: Callable[[str], str] | None = None,
 ) -> CaseStore:
-    """The case store in `assist.paths.data_dir(env)` (ASSIST_DATA_DIR overrides), unlocked with
-    `assist.secure.keys.load_keys` (credential store, or ASSIST_PASSPHRASE / `ask_passphrase`)."""
+    """The case store in `assist.paths.data_dir(env)` (the `data_dir` setting), unlocked with
+    `assist.secure.keys.load_keys` (credential store, or ASSIST_PASSPHRASE / `ask_passphrase`).
+    A change in the IT policy in force since the last opening is audited here."""
+    from assist.settings import load_settings
+    from assist.settings.rules import audit_policy
+
     directory = data_dir(env)
     keys = load_keys(directory, env, backend=backend, ask_passphrase=ask_passphrase)
-    return open_case_store(directory, keys)
+    store = open_case_store(directory, keys)
+    try:
+        audit_policy(store, load_settings(env))
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 PASSPHRASES_DIFFER = Msg(
