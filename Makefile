@@ -17,8 +17,10 @@ WHEEL_CACHE ?= $(HOME)/.cache/assist/wheels
 LLAMA_KEY := $(shell printf '%s\n%s\n' '$(LLAMA_CPP_VERSION)' '$(LLAMA_CPP_CMAKE_ARGS)' | sha256sum | cut -c1-16)
 LLAMA_WHEELS := $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(LLAMA_KEY)
 # System libraries Qt needs to start (offscreen or under Xvfb), and the tools tests use.
+# QtMultimedia needs libpulse0; the real-microphone test a PulseAudio server with a virtual source.
 APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
-	libxcb-cursor0 xvfb
+	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libpulse0 pulseaudio pulseaudio-utils \
+	fonts-dejavu-core xvfb
 
 .PHONY: run test venv system-deps models lint clean
 

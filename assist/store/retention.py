@@ -16,6 +16,7 @@ from assist.errors import AssistError
 from assist.store.cases import CaseStore
 from assist.store.recordings import CASE_BEING_RECORDED
 from assist.store.recover import remove_stale_locks, shred_orphan_audio
+from assist.store.values import CaseInfo
 
 
 @dataclass(frozen=True)
@@ -82,23 +83,17 @@ def apply_retention(
             if case.consent.status == "withdrawn" and any(r.has_audio for r in case.recordings):
                 audio_deleted += store.delete_audio(case.case_id, "consent_withdrawn")
             continue
-        if case.state == "draft" and when - _parse(case.updated_at) >= timedelta(
-            days=policy.unsigned_case_days
-        ):
-            if _purge(store, case.case_id, "retention_unsigned"):
+        due = case_deletion_due(case, policy)
+        if due is not None and when >= due:
+            unsigned = case.state == "draft"
+            if not _purge(
+                store, case.case_id, "retention_unsigned" if unsigned else "retention_exported"
+            ):
+                skipped += 1
+            elif unsigned:
                 purged_unsigned += 1
             else:
-                skipped += 1
-            continue
-        if (
-            case.state == "exported"
-            and case.exported_at
-            and when - _parse(case.exported_at) >= timedelta(days=policy.exported_case_days)
-        ):
-            if _purge(store, case.case_id, "retention_exported"):
                 purged_exported += 1
-            else:
-                skipped += 1
             continue
         if not any(r.has_audio for r in case.recordings):
             continue
@@ -117,6 +112,15 @@ def apply_retention(
     if purged:
         store.compact()
     return RetentionReport(audio_deleted, purged_unsigned, purged_exported, skipped, damaged)
+
+
+def case_deletion_due(case: CaseInfo, policy: RetentionPolicy) -> datetime | None:
+    """When the policy deletes the whole case (None: not while it is signed and unexported)."""
+    if case.state == "draft":
+        return _parse(case.updated_at) + timedelta(days=policy.unsigned_case_days)
+    if case.state == "exported" and case.exported_at:
+        return _parse(case.exported_at) + timedelta(days=policy.exported_case_days)
+    return None
 
 
 def _purge(store: CaseStore, case_id: str, reason: str) -> bool:
