@@ -28,9 +28,18 @@ APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 l
 DEMO_ENV := ASSIST_DATA_DIR=$(CURDIR)/out/demo-data ASSIST_KEY_SOURCE=passphrase \
 	ASSIST_PASSPHRASE=assist-demo-only
 
-run: venv models
+# With a display: the desktop app on the demo store (a demo case ready, the embedded models load
+# when a job needs them). Without one: the headless demo (transcribe and draft the sample).
+run: venv system-deps models
 	$(ASSIST) doctor
-	$(DEMO_ENV) $(ASSIST) process $(SAMPLE) --title "Demo: dansk oplæst tale"
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		echo "== Assist's window opens on the demo store ($(CURDIR)/out/demo-data)"; \
+		$(DEMO_ENV) $(ASSIST) gui --demo; \
+	else \
+		echo "== No display (DISPLAY is not set): running the headless demo instead."; \
+		echo "   The app: 'make run' on a desktop, or 'xvfb-run -a make run'; screenshots: docs/."; \
+		$(DEMO_ENV) $(ASSIST) process $(SAMPLE) --title "Demo: dansk oplæst tale"; \
+	fi
 
 test: venv system-deps models
 	$(VENV)/bin/ruff check assist ui tests bench

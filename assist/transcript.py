@@ -2,7 +2,10 @@
 
 JSON shape (the `--json` output of `assist transcribe`, and the input of `assist draft`):
 {"language", "duration_s", "model", "segments": [{"id", "start_s", "end_s", "text", "confidence",
- "flags", "words": [{"start_s", "end_s", "text", "confidence"}]}]}
+ "flags", "speaker", "words": [{"start_s", "end_s", "text", "confidence"}]}]}
+"speaker" is the label a caseworker gave the segment ("Borger", "Rådgiver", a name); it is left
+out while none is set, and a transcript without it (stored before labels existed) reads as
+unlabelled.
 Typed notes are a transcript too: one segment per paragraph, no words, model "typed".
 
 A transcript read from a file (`Transcript.from_file_data`, what `assist draft TRANSCRIPT.json`
@@ -85,6 +88,7 @@ FIELD_INVALID = Msg(
 
 MAX_SECONDS = 48 * 3600  # no single recording is longer
 MAX_SEGMENT_ID = 10_000_000
+MAX_SPEAKER_CHARS = 200  # a label or a person's name, never a sentence
 _SECONDS = {"type": "number", "minimum": 0, "maximum": MAX_SECONDS}
 _CONFIDENCE = {"type": "number", "minimum": 0, "maximum": 1}
 TRANSCRIPT_SCHEMA: dict[str, Any] = {
@@ -118,6 +122,7 @@ TRANSCRIPT_SCHEMA: dict[str, Any] = {
                     "items": {"type": "string", "pattern": "^[a-z_]{1,64}$"},
                 },
                 "words": {"type": "array", "maxItems": 100_000, "items": {"$ref": "#/$defs/word"}},
+                "speaker": {"type": "string", "maxLength": MAX_SPEAKER_CHARS},
             },
             "timeOrder": ["start_s", "end_s"],
         },
@@ -134,6 +139,15 @@ TRANSCRIPT_SCHEMA: dict[str, Any] = {
         },
     },
 }
+
+
+def format_time(seconds: float) -> str:
+    """A transcript time as people read it: "mm:ss", or "h:mm:ss" from one hour on (whole
+    seconds, rounded down)."""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 @dataclass(frozen=True)
@@ -162,9 +176,11 @@ class Segment:
     words: tuple[Word, ...] = ()
     # Why a segment is doubtful, e.g. "low_confidence", "possible_hallucination".
     flags: tuple[str, ...] = ()
+    # Who speaks, as the caseworker labelled it ("Borger", "Rådgiver", a name); "" unlabelled.
+    speaker: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.segment_id,
             "start_s": round(self.start_s, 3),
             "end_s": round(self.end_s, 3),
@@ -173,6 +189,10 @@ class Segment:
             "flags": list(self.flags),
             "words": [w.to_dict() for w in self.words],
         }
+        if self.speaker:
+            # Only when set: unlabelled segments keep the JSON they always had.
+            data["speaker"] = self.speaker
+        return data
 
 
 @dataclass(frozen=True)
@@ -219,7 +239,12 @@ class Transcript:
     def from_file_data(data: object, source: str) -> Transcript:
         """A transcript from parsed JSON of a file: checked against `TRANSCRIPT_SCHEMA` and for
         characters the exports cannot carry, each problem one AssistError naming the field."""
-        from assist.textcheck import BAD_CHAR_IN_FILE_SEGMENT, check_segment, check_values
+        from assist.textcheck import (
+            BAD_CHAR_IN_FILE_SEGMENT,
+            check_segment,
+            check_text,
+            check_values,
+        )
 
         validate_transcript_data(data, source)
         assert isinstance(data, Mapping)
@@ -227,6 +252,9 @@ class Transcript:
         check_values({"language": transcript.language, "model": transcript.model}, source)
         for segment in transcript.segments:
             check_segment(segment, BAD_CHAR_IN_FILE_SEGMENT, path=source)
+            check_text(
+                segment.speaker, BAD_CHAR_IN_FILE_SEGMENT, segment=segment.segment_id, path=source
+            )
         return transcript
 
     @staticmethod
@@ -253,6 +281,7 @@ def _segment_from_dict(data: Mapping[str, Any]) -> Segment:
             for w in words
         ),
         flags=tuple(str(f) for f in data.get("flags", [])),
+        speaker=str(data.get("speaker") or ""),
     )
 
 

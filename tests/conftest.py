@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,18 @@ def danish_references(danish_speech: Path) -> dict[str, str]:
 
 
 CLI_PASSPHRASE = "korrekt hest batteri"
+
+
+@pytest.fixture(autouse=True)
+def delete_closed_widgets() -> Iterator[None]:
+    """pytest-qt only schedules closed widgets for deletion; delete them before the next test,
+    or a later test can touch half-dead views (seen: a segfault in QApplication.setStyle)."""
+    yield
+    if "PySide6.QtWidgets" in sys.modules:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        if QCoreApplication.instance() is not None:
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture(autouse=True)

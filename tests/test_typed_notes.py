@@ -28,7 +28,9 @@ def test_typed_notes_round_trip_and_draft_cites_their_lines(tmp_path: Path) -> N
         raw = (tmp_path / "data" / "cases.sqlite3").read_bytes()
         assert "boligstøtte".encode() not in raw  # encrypted at rest
         result = run(draft_case(store, case_id, EngineHub(), "structured"))
-        cited = {s for section in result.draft.sections for p in section.sentences for s in p.sources}
+        cited = {
+            s for section in result.draft.sections for p in section.sentences for s in p.sources
+        }
         assert cited <= {0, 1} and cited
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from assist.drafting.types import Draft
 from assist.signoff.flags import FlagResolution, Resolution
 from assist.signoff.note import NoteToSign
-from assist.transcript import Segment, Transcript
+from assist.transcript import Segment, Transcript, format_time
 
 
 @dataclass(frozen=True)
@@ -42,16 +42,34 @@ class SourceSegment:
     start_s: float | None = None
     end_s: float | None = None
     text: str | None = None
+    # The caseworker's label for who speaks ("Borger", "Rådgiver", a name); "" unlabelled.
+    speaker: str = ""
 
     @property
     def found(self) -> bool:
         return self.text is not None
 
+    @property
+    def reference(self) -> str:
+        """How a front end cites the segment: "Borger (00:12)", "(00:12)" without a label,
+        "#7" when the segment is not at hand."""
+        if self.start_s is None:
+            return f"#{self.segment_id}"
+        stamp = f"({format_time(self.start_s)})"
+        return f"{self.speaker} {stamp}" if self.speaker else stamp
+
+    @property
+    def quote(self) -> str:
+        """The reference and the segment's text: "Borger (00:12): Jeg har ondt i ryggen."."""
+        return f"{self.reference}: {self.text}" if self.text is not None else self.reference
+
     @staticmethod
     def of(segment_id: int, segment: Segment | None) -> SourceSegment:
         if segment is None:
             return SourceSegment(segment_id)
-        return SourceSegment(segment_id, segment.start_s, segment.end_s, segment.text)
+        return SourceSegment(
+            segment_id, segment.start_s, segment.end_s, segment.text, segment.speaker
+        )
 
 
 @dataclass(frozen=True)
