@@ -22,7 +22,7 @@ APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 l
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libpulse0 pulseaudio pulseaudio-utils \
 	fonts-dejavu-core xvfb
 
-.PHONY: run test venv system-deps models lint clean
+.PHONY: run test venv system-deps models lint clean screenshots
 
 # The demo keeps its cases apart from real ones, under a passphrase that is only for the demo.
 DEMO_ENV := ASSIST_DATA_DIR=$(CURDIR)/out/demo-data ASSIST_KEY_SOURCE=passphrase \
@@ -84,6 +84,16 @@ system-deps:
 # from the case store); without one the gate would be skipped on a machine with no keyring.
 models: venv
 	$(DEMO_ENV) $(ASSIST) models install
+
+# The README's screenshots: every view of the app on a throwaway demo store, under Xvfb.
+SCREENSHOT_VIEWS := cases record notes transcript draft sign settings about
+screenshots: venv system-deps
+	rm -rf out/screenshot-data && mkdir -p docs
+	for view in $(SCREENSHOT_VIEWS); do \
+		ASSIST_DATA_DIR=$(CURDIR)/out/screenshot-data ASSIST_KEY_SOURCE=passphrase \
+		ASSIST_PASSPHRASE=assist-demo-only xvfb-run -a -s "-screen 0 1400x900x24" \
+		$(ASSIST) gui --demo --screenshot docs/$$view.png --view $$view || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -194,3 +194,19 @@ def test_a_long_transcript_is_drafted() -> None:
             )
     draft = _draft(Transcript("da", 1440.0, "test", tuple(segments)))
     assert sum(len(s.sentences) for s in draft.sections) >= 20
+
+
+def test_a_quote_names_its_speaker_and_the_label_is_not_flagged() -> None:
+    from assist.drafting.verify import verify_draft
+
+    segments = (
+        Segment(0, 0.0, 3.0, "Hvad ønsker du selv?", 0.9, speaker="Rådgiver"),
+        Segment(1, 3.0, 6.0, "Jeg vil ikke flytte fra min lejlighed.", 0.9, speaker="Borger"),
+    )
+    transcript = Transcript("da", 6.0, "test", segments)
+    draft = run(build_draft(StructuredDrafter(), transcript, get_template("journalnotat")))
+    quotes = [s for sec in draft.sections for s in sec.sentences if "»" in s.text]
+    assert [q.text for q in quotes] == ["Borger: »Jeg vil ikke flytte fra min lejlighed.«"]
+    checked = verify_draft(draft, transcript)
+    flagged = [s for sec in checked.sections for s in sec.sentences if "»" in s.text]
+    assert flagged[0].flags == ()

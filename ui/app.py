@@ -21,6 +21,13 @@ DEMO_PASSPHRASE = "assist-demo-only"
 DEMO_TRANSCRIPT = Path(__file__).parent / "demo" / "demo_meeting.json"
 EXIT_NO_DISPLAY = 3
 DEMO_TITLE = "Demo: boligstøtte og huslejerestance"
+DEMO_NOTES_TITLE = "Demo: telefonsamtale (skrevne noter)"
+DEMO_NOTES = (
+    "Borgeren ringede om sin ansøgning om hjælp til tandbehandling.\n"
+    "Hun har fået et overslag på 8.400 kr. fra tandlægen.\n"
+    "Jeg forklarede, at vi skal have overslaget og de seneste tre lønsedler.\n"
+    "Hun sender dem senest fredag den 4. december."
+)
 # What a transcription and a draft import on first use (measured with sys.modules before/after).
 JOB_MODULES = (
     "av",
@@ -177,10 +184,16 @@ def ensure_demo_case(store):  # type: ignore[no-untyped-def]
     from assist.jobs.engines import EngineHub
     from assist.jobs.events import run
     from assist.transcript import Transcript
+    from assist.typed_notes import save_typed_notes
 
-    for case in store.list_cases():
-        if case.title == DEMO_TITLE:
-            return case.case_id
+    titles = {case.title: case.case_id for case in store.list_cases()}
+    if DEMO_NOTES_TITLE not in titles:
+        notes_case = store.create_case(
+            title=DEMO_NOTES_TITLE, note_type="journalnotat", consent="refused"
+        )
+        save_typed_notes(store, notes_case, DEMO_NOTES)
+    if DEMO_TITLE in titles:
+        return titles[DEMO_TITLE]
     case_id = store.create_case(
         title=DEMO_TITLE,
         note_type="journalnotat",

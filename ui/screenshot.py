@@ -23,9 +23,10 @@ def settle(window: MainWindow, timeout_s: float = 20.0) -> None:
 
 
 def render_view(window: MainWindow, view: str, path: Path) -> int:
-    from ui.app import DEMO_TITLE
+    from ui.app import DEMO_NOTES_TITLE, DEMO_TITLE
 
-    cases = sorted(window.services.store.list_cases(), key=lambda c: c.title != DEMO_TITLE)
+    wanted = DEMO_NOTES_TITLE if view == "notes" else DEMO_TITLE
+    cases = sorted(window.services.store.list_cases(), key=lambda c: c.title != wanted)
     if cases:
         window.cases.select(cases[0].case_id)
         window.open_case(cases[0].case_id)

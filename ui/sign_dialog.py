@@ -33,6 +33,7 @@ class SignDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Sign the note"))
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 70)
         self._typed_source = services.settings.text("signer_name_source") not in (
             "fixed",
             "os_user",

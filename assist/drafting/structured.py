@@ -17,6 +17,7 @@ from assist.cancel import CancelToken, Progress
 from assist.drafting.agreements import render_agreement
 from assist.drafting.cleaning import SourceSentence, split_sentences, usable_segments, words_of
 from assist.drafting.danish_dates import extract_facts, normalise_danish
+from assist.drafting.speakers import label_quote
 from assist.drafting.templates import SectionSpec
 from assist.drafting.types import (
     DraftEvent,
@@ -25,7 +26,7 @@ from assist.drafting.types import (
     Template,
     TemplateSection,
 )
-from assist.transcript import Transcript
+from assist.transcript import Segment, Transcript
 
 
 # Words that carry no content on their own: a sentence of only these ("Ja, det gør jeg.") is
@@ -160,10 +161,11 @@ def _is_echo(candidate: _Candidate, recent: list[_Candidate]) -> bool:
     return bool(candidate.content) and candidate.content <= said_before
 
 
-def _render(candidate: _Candidate, fill: str) -> str:
+def _render(candidate: _Candidate, fill: str, segments: dict[int, Segment]) -> str:
     words = set(words_of(candidate.text))
     if fill == "quote" and words & _FIRST_PERSON and not words & _SECOND_PERSON:
-        return f"»{candidate.text}«"
+        cited = [segments[i] for i in candidate.sources if i in segments]
+        return label_quote(f"»{candidate.text}«", cited)
     if fill == "agreements":
         return render_agreement(candidate.text)
     return candidate.text
@@ -186,6 +188,7 @@ class StructuredDrafter:
         total = len(template.sections)
         yield Progress("draft.select", 0, total)
         sentences = split_sentences(usable_segments(transcript.segments))
+        by_id = {segment.segment_id: segment for segment in transcript.segments}
         compiled = [_compile(section) for section in template.sections]
         fillable = [c for c in compiled if not c.section.professional_only]
         fallback = next((c for c in fillable if c.fallback), fillable[0] if fillable else None)
@@ -212,7 +215,7 @@ class StructuredDrafter:
                 yield DraftSection(section.section.section_id, section.section.title_da, False)
                 continue
             drafted = tuple(
-                DraftSentence(text=_render(c, section.fill), sources=c.sources)
+                DraftSentence(text=_render(c, section.fill, by_id), sources=c.sources)
                 for c in placed[section.section.section_id]
             )
             yield DraftSection(section.section.section_id, section.section.title_da, True, drafted)

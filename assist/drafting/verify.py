@@ -20,6 +20,7 @@ from assist.drafting.agreements import strip_annotation
 from assist.drafting.cleaning import split_sentences, words_of
 from assist.drafting.danish_dates import Fact, extract_facts, normalise_danish
 from assist.drafting.first_names import FIRST_NAMES
+from assist.drafting.speakers import without_label
 from assist.drafting.types import Draft, DraftSentence, Flag
 from assist.transcript import Segment, Transcript
 
@@ -337,10 +338,11 @@ def _sentence_flags(
         found.append((CPR, "kilde"))
     if source.uncertain:
         found.append((UNCERTAIN_SOURCE, ""))
-    found += _fact_flags(sentence.text, source.pool)
-    found += _name_flags(sentence.text, source.words, said_anywhere)
-    found += _negation_flags(sentence.text, source)
-    found += _uncertain_word_flags(sentence.text, source.uncertain_words)
+    text = without_label(sentence.text, sources)  # "Borger: »...«": the label is the sources'
+    found += _fact_flags(text, source.pool)
+    found += _name_flags(text, source.words, said_anywhere)
+    found += _negation_flags(text, source)
+    found += _uncertain_word_flags(text, source.uncertain_words)
     return list(dict.fromkeys(found))
 
 
