@@ -336,6 +336,7 @@ def test_show_segment_plays_from_its_start_in_memory(
     before = _wav_files(tmp_path)
     case_id = _case(services)
     view = _view(qtbot, services, case_id)
+    view.player.prepare()  # the audio is read at the first play, or now
     qtbot.waitUntil(lambda: view.player.ready, timeout=10_000)
     view.show_segment(1, play=True)
     assert view.selected_segment_ids() == [1]
@@ -350,6 +351,7 @@ def test_show_segment_plays_from_its_start_in_memory(
 def test_jumps_speed_and_play_pause_by_keyboard(qtbot, services: AppServices) -> None:
     case_id = _case(services)
     view = _view(qtbot, services, case_id)
+    view.player.prepare()  # the audio is read at the first play, or now
     qtbot.waitUntil(lambda: view.player.ready, timeout=10_000)
     view.show_segment(2)
     view.table.setFocus()
@@ -381,6 +383,7 @@ def test_jumps_speed_and_play_pause_by_keyboard(qtbot, services: AppServices) ->
 def test_clicking_a_time_plays_from_it(qtbot, services: AppServices) -> None:
     case_id = _case(services)
     view = _view(qtbot, services, case_id)
+    view.player.prepare()  # the audio is read at the first play, or now
     qtbot.waitUntil(lambda: view.player.ready, timeout=10_000)
     rect = view.table.visualRect(view.model.index(3, TIME_COLUMN))
     qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -390,6 +393,7 @@ def test_clicking_a_time_plays_from_it(qtbot, services: AppServices) -> None:
 def test_deleted_audio_is_said_and_playback_is_off(qtbot, services: AppServices) -> None:
     case_id = _case(services)
     view = _view(qtbot, services, case_id)
+    view.player.prepare()  # the audio is read at the first play, or now
     qtbot.waitUntil(lambda: view.player.ready, timeout=10_000)
     services.store.delete_audio(case_id, "retention")
     qtbot.waitUntil(lambda: view.player.availability == "gone", timeout=5000)
@@ -410,6 +414,7 @@ def test_a_case_without_a_recording_has_no_playback(qtbot, services: AppServices
 def test_the_audio_is_freed_when_the_case_changes(qtbot, services: AppServices) -> None:
     case_id = _case(services)
     view = _view(qtbot, services, case_id)
+    view.player.prepare()  # the audio is read at the first play, or now
     qtbot.waitUntil(lambda: view.player.ready, timeout=10_000)
     assert view.player._buffer is not None and view.player._buffer.size() > RECORDED_S * 32_000
     view.set_case(None)
@@ -541,3 +546,22 @@ def test_every_control_is_named_and_reachable_by_tab(qtbot, services: AppService
     assert "Ctrl+Left" in view.back_button.toolTip()
     assert "Ctrl+Right" in view.forward_button.toolTip()
     assert "Ctrl+F" in view.find_edit.toolTip()
+
+
+def test_opening_a_case_reads_no_audio_until_it_is_played(
+    qtbot, services: AppServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two hours of audio are about 230 MB: opening a transcript must not load them."""
+    reads: list[str] = []
+    real = services.store.read_recording
+    monkeypatch.setattr(
+        services.store, "read_recording", lambda rid: reads.append(rid) or real(rid)
+    )
+    case_id = _case(services)
+    view = _view(qtbot, services, case_id)
+    qtbot.wait(200)
+    assert reads == [] and view.player.availability == "unloaded"
+    assert view.play_button.isEnabled()
+    view.show_segment(1, play=True)
+    qtbot.waitUntil(lambda: view.player.ready, timeout=10_000)
+    assert len(reads) == 1

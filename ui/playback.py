@@ -111,15 +111,17 @@ def read_case_audio(store: CaseStore, case_id: str, cancel: CancelToken) -> Case
     if gone:
         return CaseAudio(None, 0.0, gone)
     pcm_bytes = sum(round(r.duration_s * SAMPLE_RATE) * SAMPLE_WIDTH_BYTES for r in recordings)
-    data = bytearray(wav_header(pcm_bytes))
+    wav = QByteArray()  # filled in place: one copy of the audio in memory, not three
+    wav.reserve(len(wav_header(pcm_bytes)) + pcm_bytes)
+    wav.append(wav_header(pcm_bytes))
     for recording in recordings:
         cancel.raise_if_cancelled()
         if recording.has_audio:
-            data += _fitted(store.read_recording(recording.recording_id).pcm, recording.duration_s)
+            pcm = store.read_recording(recording.recording_id).pcm
+            wav.append(_fitted(pcm, recording.duration_s))
+            del pcm
         else:
-            data += _fitted(b"", recording.duration_s)
-    wav = QByteArray(bytes(data))
-    del data
+            wav.append(_fitted(b"", recording.duration_s))
     return CaseAudio(wav, pcm_bytes / _BYTES_PER_SECOND)
 
 
@@ -141,7 +143,7 @@ class SegmentPlayer(QObject):
         self._pending_play = False
         self._buffer_ready = False
         self._duration_s = 0.0
-        self.availability = "none"  # "none", "loading", "ready", "gone", "error"
+        self.availability = "none"  # "none", "unloaded", "loading", "ready", "gone", "error"
         self.message = ""
         self._rate = 1.0
         self.player = self._new_player()
@@ -180,11 +182,28 @@ class SegmentPlayer(QObject):
         self.reload()
 
     def reload(self) -> None:
-        """Read the case's audio again (after a recording stopped, or audio was deleted)."""
+        """Look again at the case's audio (after a recording stopped, or audio was deleted).
+        The audio itself is read only when it is first played: two hours are about 230 MB."""
         case_id = self._case_id
         if case_id is None:
             return
         self._release()
+        self._generation += 1
+        gone = audio_state(self._services.store.recordings(case_id))
+        if gone:
+            self._set_availability("gone", self._gone_text(gone))
+        else:
+            self._set_availability("unloaded", "")
+
+    def prepare(self) -> None:
+        """Read the audio now rather than at the first play (no-op unless it is unread)."""
+        if self.availability == "unloaded":
+            self._load()
+
+    def _load(self) -> None:
+        case_id = self._case_id
+        if case_id is None:
+            return
         self._generation += 1
         generation = self._generation
         store = self._services.store
@@ -297,6 +316,8 @@ class SegmentPlayer(QObject):
         self.play()
 
     def seek(self, seconds: float) -> None:
+        if self.availability == "unloaded":
+            self._load()
         if self.availability not in ("ready", "loading"):
             return
         seconds = max(0.0, seconds)
@@ -308,6 +329,8 @@ class SegmentPlayer(QObject):
         self.player.setPosition(round(seconds * 1000))
 
     def play(self) -> None:
+        if self.availability == "unloaded":
+            self._load()
         if self.availability not in ("ready", "loading"):
             return
         if not self._media_ready():

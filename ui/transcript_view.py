@@ -753,7 +753,7 @@ class TranscriptView(QWidget):
         self.replace_edit.setEnabled(editable)
 
         player = self.player
-        usable = player.availability in ("ready", "loading")
+        usable = player.availability in ("ready", "loading", "unloaded")
         for widget in (self.play_button, self.back_button, self.forward_button, self.speed_combo):
             widget.setEnabled(usable)
         self.play_button.setText(self.tr("Pause") if player.playing else self.tr("Play"))
