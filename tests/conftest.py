@@ -40,6 +40,19 @@ def danish_references(danish_speech: Path) -> dict[str, str]:
 CLI_PASSPHRASE = "korrekt hest batteri"
 
 
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Any]:
+    """The desktop app's services over a temporary store with fake engines
+    (`tests/ui_support.make_services`), closed after the test: jobs cancelled and waited for."""
+    from ui_support import make_services
+
+    built = make_services(tmp_path)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
 @pytest.fixture(autouse=True)
 def delete_closed_widgets() -> Iterator[None]:
     """pytest-qt only schedules closed widgets for deletion; delete them before the next test,

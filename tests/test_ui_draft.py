@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from pytestqt.qtbot import QtBot
-from ui_support import make_services
 
 from assist.cancel import Progress
 from assist.casework import load_case_note
@@ -53,14 +52,6 @@ TRANSCRIPT = Transcript(
 FIRST_SENTENCE = LINES[0]
 ASSESSMENT = "Borgeren er motiveret og bør støttes i jobsøgningen."
 
-
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[AppServices]:
-    built = make_services(tmp_path)
-    try:
-        yield built
-    finally:
-        built.close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,15 +21,6 @@ from assist.typed_notes import load_typed_notes
 from ui.context import AppServices
 from ui.main_window import MainWindow
 from ui.new_meeting import NewMeetingDialog
-
-
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[AppServices]:
-    made = make_services(tmp_path)
-    try:
-        yield made
-    finally:
-        made.close()
 
 
 def _window(qtbot, services: AppServices, answers: list[bool] | None = None) -> MainWindow:  # type: ignore[no-untyped-def]

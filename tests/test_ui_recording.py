@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from helpers.fake_microphone import SAMPLE_WAV, FakeMicrophoneBackend, pcm_block
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QAccessible, QDropEvent
 from PySide6.QtWidgets import QApplication
-from ui_support import make_services
+from ui_support import FakeCatalog, make_services
 
 from assist.asr.engine import FakeAsrEngine
 from assist.asr.live import LiveTranscriber
@@ -34,21 +33,6 @@ from ui.level_meter import LevelMeter
 from ui.recording_view import RecordingView
 
 SECOND = 16_000 * 2  # bytes of 16 kHz mono s16le
-
-
-@dataclass(frozen=True)
-class FakeInstalled:
-    model_id: str
-    path: Path
-    sha256: str
-    fit_for_drafting: bool = False
-
-
-class FakeCatalog:
-    """The model store's answer for any speech model: installed, with a known hash."""
-
-    def resolve(self, model_id: str, kind: str | None = None) -> FakeInstalled:
-        return FakeInstalled(model_id, Path("/nonexistent"), "ab" * 32)
 
 
 def sample_pcm() -> bytes:

@@ -7,7 +7,6 @@ import math
 import struct
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QTextCharFormat
 from PySide6.QtWidgets import QApplication, QLineEdit
 from ui_accessibility import tab_order, unnamed_controls
-from ui_support import make_services
 
 from assist.transcript import Segment, Transcript, Word
 from ui import playback
@@ -52,14 +50,6 @@ def _tone(seconds: float) -> bytes:
     samples = int(seconds * 16_000)
     return b"".join(struct.pack("<h", int(2000 * math.sin(i / 8))) for i in range(samples))
 
-
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[AppServices]:
-    built = make_services(tmp_path)
-    try:
-        yield built
-    finally:
-        built.close()
 
 
 def _case(
