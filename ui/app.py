@@ -52,6 +52,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--view", choices=VIEWS, default="cases", help="view for --screenshot")
     parser.add_argument("--lang", choices=("da", "en"), help="language (default: setting)")
     parser.add_argument("--high-contrast", action="store_true", help="high-contrast colours")
+    parser.add_argument("--dictation", action="store_true", help="open the dictation window")
     return parser.parse_args(list(argv))
 
 
@@ -100,7 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     window = MainWindow(services, housekeeping=args.screenshot is None)
     window.resize(1280, 800)
-    window.show()
+    if args.dictation and args.screenshot is None:
+        window.open_dictation()  # care staff: the compact window only; the main one stays hidden
+    else:
+        window.show()
     try:
         if args.screenshot is not None:
             from ui.screenshot import render_view

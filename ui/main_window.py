@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self.cases.case_selected.connect(self.open_case)
         self._closing = False
+        self._dictation: QWidget | None = None
         if housekeeping:
             QTimer.singleShot(0, self.start_housekeeping)
 
@@ -167,12 +168,20 @@ class MainWindow(QMainWindow):
         self.new_meeting_action = QAction(self.tr("New meeting"), self)
         self.new_meeting_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_meeting_action.triggered.connect(self.new_meeting)
+        self.dictation_action = QAction(self.tr("Dictation"), self)
+        self.dictation_action.triggered.connect(self.open_dictation)
         self.settings_action = QAction(self.tr("Settings"), self)
         self.settings_action.triggered.connect(self.show_settings)
         self.about_action = QAction(self.tr("About AI in Assist"), self)
         self.about_action.setShortcut(QKeySequence.StandardKey.HelpContents)
         self.about_action.triggered.connect(self.show_about)
-        for action in (self.new_meeting_action, self.settings_action, self.about_action):
+        actions = (
+            self.new_meeting_action,
+            self.dictation_action,
+            self.settings_action,
+            self.about_action,
+        )
+        for action in actions:
             bar.addAction(action)
             button = bar.widgetForAction(action)
             if button is not None:
@@ -216,6 +225,16 @@ class MainWindow(QMainWindow):
         layout.addWidget(page)
         dialog.resize(760, 640)
         return dialog
+
+    def open_dictation(self) -> None:
+        """The compact push-to-talk window for a short care note (a case of its own)."""
+        from ui.dictation_window import DictationWindow
+
+        if self._dictation is not None and self._dictation.isVisible():
+            self._dictation.activateWindow()
+            return
+        self._dictation = DictationWindow(self.services, None, self)
+        self._dictation.show()
 
     def show_settings(self) -> None:
         self._page_dialog(self.tr("Settings"), SettingsView(self.services)).exec()
@@ -289,6 +308,8 @@ class MainWindow(QMainWindow):
                 return
             recording.stop_recording()
             recording.wait_until_saved()
+        if self._dictation is not None:
+            self._dictation.close()
         self.workspace.flush()
         self._closing = True
         self.status.setText(self.tr("Finishing background work…"))

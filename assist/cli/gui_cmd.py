@@ -19,6 +19,7 @@ def register(subparsers: Subparsers) -> None:
         choices=("cases", "record", "notes", "transcript", "draft", "sign", "settings", "about"),
     )
     gui.add_argument("--high-contrast", action="store_true", help="høj kontrast / high contrast")
+    gui.add_argument("--dictation", action="store_true", help="diktat / dictation window")
     gui.set_defaults(handler=_gui)
 
 
@@ -30,6 +31,8 @@ def _gui(args: argparse.Namespace, ctx: CliContext) -> int:
         argv += ["--screenshot", args.screenshot]
     if args.high_contrast:
         argv.append("--high-contrast")
+    if args.dictation:
+        argv.append("--dictation")
     app = importlib.import_module("ui.app")
     code: int = app.main(argv)
     return code

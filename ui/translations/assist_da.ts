@@ -233,6 +233,137 @@
     </message>
 </context>
 <context>
+    <name>DictationWindow</name>
+    <message>
+        <source>Dictation – care note</source>
+        <translation>Diktat – plejenotat</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Meddelelse</translation>
+    </message>
+    <message>
+        <source>Dictation is recorded and kept with the case until the note is signed. Has the citizen agreed to that?</source>
+        <translation>Diktatet optages og gemmes på sagen, indtil notatet er underskrevet. Har borgeren givet samtykke til det?</translation>
+    </message>
+    <message>
+        <source>The citizen</source>
+        <translation>Borgeren</translation>
+    </message>
+    <message>
+        <source>Consent given by</source>
+        <translation>Samtykke givet af</translation>
+    </message>
+    <message>
+        <source>Consent &amp;given by:</source>
+        <translation>Samtykke &amp;givet af:</translation>
+    </message>
+    <message>
+        <source>Consent given</source>
+        <translation>Samtykke givet</translation>
+    </message>
+    <message>
+        <source>No consent: type only</source>
+        <translation>Intet samtykke: kun skrivning</translation>
+    </message>
+    <message>
+        <source>Note text</source>
+        <translation>Notattekst</translation>
+    </message>
+    <message>
+        <source>&amp;Note:</source>
+        <translation>&amp;Notat:</translation>
+    </message>
+    <message>
+        <source>Hold to dictate (F8)</source>
+        <translation>Hold nede for at diktere (F8)</translation>
+    </message>
+    <message>
+        <source>Hold to dictate</source>
+        <translation>Hold nede for at diktere</translation>
+    </message>
+    <message>
+        <source>Hold the button or F8 while you speak; let go to insert the text.</source>
+        <translation>Hold knappen eller F8 nede, mens du taler; slip for at indsætte teksten.</translation>
+    </message>
+    <message>
+        <source>Dictation status</source>
+        <translation>Diktatstatus</translation>
+    </message>
+    <message>
+        <source>Numbers to check</source>
+        <translation>Tal, der skal tjekkes</translation>
+    </message>
+    <message>
+        <source>Copy text</source>
+        <translation>Kopiér tekst</translation>
+    </message>
+    <message>
+        <source>Save as note</source>
+        <translation>Gem som notat</translation>
+    </message>
+    <message>
+        <source>Hold F8 or the button while you speak and let go when you are done: the text is inserted where the cursor is. F8 works only while this window is active: Qt has no global hotkey; a global key would need a platform keyboard hook, which municipal security policies and screen readers rightly distrust, and it would record when you did not mean to. After saving, sign and export the note in the main window's draft view.</source>
+        <translation>Hold F8 eller knappen nede, mens du taler, og slip, når du er færdig: teksten indsættes, hvor markøren står. F8 virker kun, mens dette vindue er aktivt: Qt har ingen global genvejstast; en global tast ville kræve en tastaturovervågning i styresystemet, som kommunale sikkerhedsregler og skærmlæsere med god grund ikke stoler på, og den ville optage, når du ikke mente det. Når notatet er gemt, underskriver og eksporterer du det i hovedvinduets visning af udkastet.</translation>
+    </message>
+    <message>
+        <source>Help</source>
+        <translation>Hjælp</translation>
+    </message>
+    <message>
+        <source>Care note</source>
+        <translation>Plejenotat</translation>
+    </message>
+    <message>
+        <source>No consent to recording: type the note; nothing is recorded.</source>
+        <translation>Intet samtykke til optagelse: skriv notatet; der optages intet.</translation>
+    </message>
+    <message>
+        <source>Nothing is recorded without consent. Give consent, or type the note.</source>
+        <translation>Der optages intet uden samtykke. Giv samtykke, eller skriv notatet.</translation>
+    </message>
+    <message>
+        <source>No speech was heard. Hold the key while you speak.</source>
+        <translation>Der blev ikke hørt nogen tale. Hold tasten nede, mens du taler.</translation>
+    </message>
+    <message>
+        <source>{value} (heard "{word}", {percent} % sure)</source>
+        <translation>{value} (hørt som "{word}", {percent} % sikker)</translation>
+    </message>
+    <message>
+        <source>⚠ Check these numbers: {numbers}</source>
+        <translation>⚠ Tjek disse tal: {numbers}</translation>
+    </message>
+    <message>
+        <source>The text is copied.</source>
+        <translation>Teksten er kopieret.</translation>
+    </message>
+    <message>
+        <source>Saved as the case's draft. Check the flagged sentences, then sign and export the note in the main window's draft view.</source>
+        <translation>Gemt som sagens udkast. Tjek de markerede sætninger, og underskriv og eksportér derefter notatet i hovedvinduets visning af udkastet.</translation>
+    </message>
+    <message>
+        <source>Typing only: nothing is recorded</source>
+        <translation>Kun skrivning: der optages intet</translation>
+    </message>
+    <message>
+        <source>Ready: hold F8 to dictate</source>
+        <translation>Klar: hold F8 nede for at diktere</translation>
+    </message>
+    <message>
+        <source>Starting microphone…</source>
+        <translation>Starter mikrofon…</translation>
+    </message>
+    <message>
+        <source>● Listening</source>
+        <translation>● Lytter</translation>
+    </message>
+    <message>
+        <source>Writing text…</source>
+        <translation>Skriver tekst …</translation>
+    </message>
+</context>
+<context>
     <name>DraftView</name>
     <message>
         <source>Template</source>
@@ -534,6 +665,10 @@ Alt bliver på denne pc. Et menneske kontrollerer og underskriver altid notatet.
     <message>
         <source>New meeting</source>
         <translation>Nyt møde</translation>
+    </message>
+    <message>
+        <source>Dictation</source>
+        <translation>Diktat</translation>
     </message>
     <message>
         <source>Settings</source>

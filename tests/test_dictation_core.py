@@ -1,0 +1,189 @@
+"""Dictation's core: clean text with digits, segment links, uncertain numbers, the job, the note."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers.store_support import make_keys, open_store
+
+from assist.asr.engine import EngineSegment, EngineWord, FakeAsrEngine
+from assist.dictation import (
+    DICTATION_TEMPLATE,
+    case_keeper,
+    clean_dictation,
+    dictate_utterance,
+    dictation_draft,
+    digits_for_numbers,
+    save_dictation_draft,
+)
+from assist.drafting.verify import UNCERTAIN_WORD_BELOW
+from assist.jobs.events import Progress, Stage, run
+from assist.transcript import Segment, Transcript, Word
+
+
+def segment(segment_id: int, text: str, *, low: frozenset[str] = frozenset(), at: float = 0.0):
+    words = tuple(
+        Word(at + i * 0.5, at + i * 0.5 + 0.4, w, 0.3 if w.strip(".,") in low else 0.95)
+        for i, w in enumerate(text.split())
+    )
+    return Segment(segment_id, at, at + 0.5 * len(words), text, 0.9, words)
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("øh to panodiler klokken elleve", "2 panodiler kl. 11.00."),
+        ("Hun fik fem hundrede milligram paracetamol.", "Hun fik 500 mg paracetamol."),
+        ("Temperaturen var otteogtredive komma fem.", "Temperaturen var 38,5."),
+        ("Jeg gav jeg gav hende halvanden tablet", "Jeg gav hende 1,5 tablet."),
+        (
+            "Hun har en kat og to hunde, tre gange om dagen.",
+            "Hun har en kat og 2 hunde, 3 gange om dagen.",
+        ),
+        ("Hun fik fire tusind kroner den tolvte december.", "Hun fik 4.000 kr. 12. december."),
+        ("Tusind tak for i dag.", "Tusind tak for i dag."),
+        ("Altså, tyve milliliter vand.", "20 ml vand."),
+    ],
+)
+def test_spoken_numbers_times_and_doses_are_written_as_digits(spoken: str, written: str) -> None:
+    assert clean_dictation([segment(0, spoken)]).text == written
+
+
+def test_numbers_already_in_digits_are_left_alone() -> None:
+    assert digits_for_numbers("kl. 11.00, 12. december, 4.000 kr. og 2,5 mg") == (
+        "kl. 11.00, 12. december, 4.000 kr. og 2,5 mg"
+    )
+
+
+def test_each_sentence_keeps_its_segments_and_audio_span() -> None:
+    result = clean_dictation(
+        [
+            segment(7, "Hun spiste godt.", at=10.0),
+            segment(8, "Hun fik to panodiler", at=12.0),
+            segment(9, "klokken elleve.", at=14.0),
+        ]
+    )
+    assert [s.text for s in result.sentences] == [
+        "Hun spiste godt.",
+        "Hun fik 2 panodiler kl. 11.00.",
+    ]
+    first, second = result.sentences
+    assert first.sources == (7,) and (first.start_s, first.end_s) == (10.0, 11.5)
+    assert second.sources == (8, 9) and second.start_s == 12.0 and second.end_s == 15.0
+
+
+def test_a_number_on_a_low_confidence_word_is_flagged_and_others_are_not() -> None:
+    result = clean_dictation(
+        [segment(0, "Hun fik to panodiler klokken elleve.", low=frozenset({"elleve"}))]
+    )
+    assert result.text == "Hun fik 2 panodiler kl. 11.00."
+    assert [(u.kind, u.value, u.word) for u in result.uncertain] == [("time", "11.00", "elleve")]
+    assert all(u.confidence < UNCERTAIN_WORD_BELOW for u in result.uncertain)
+    # A low-confidence word that carries no number flags nothing.
+    plain = clean_dictation([segment(0, "Hun fik to panodiler.", low=frozenset({"panodiler"}))])
+    assert plain.uncertain == ()
+
+
+def test_non_speech_segments_are_kept_out_of_the_text() -> None:
+    noise = Segment(1, 0.0, 1.0, "Tak fordi du så med!", 0.4, flags=("possible_hallucination",))
+    result = clean_dictation([segment(0, "Hun sov godt."), noise])
+    assert result.text == "Hun sov godt."
+    assert len(result.segments) == 2
+
+
+def speech_pcm(seconds: float) -> bytes:
+    rng = np.random.default_rng(1)
+    samples = rng.uniform(-0.2, 0.2, int(seconds * 16_000))
+    return (samples * 32767).astype("<i2").tobytes()
+
+
+def scripted(text: str, probability: float = 0.95) -> FakeAsrEngine:
+    words = tuple(
+        EngineWord(i * 0.4, i * 0.4 + 0.3, " " + w, probability) for i, w in enumerate(text.split())
+    )
+    return FakeAsrEngine(
+        [[EngineSegment(0.0, 0.4 * len(words), " " + text, -0.2, 0.01, 1.2, words)]]
+    )
+
+
+def test_the_job_transcribes_speech_only_keeps_segments_and_yields_stages() -> None:
+    engine = scripted("øh to panodiler klokken elleve")
+    kept: list[Segment] = []
+
+    def keep(seg: Segment) -> Segment:
+        stored = Segment(
+            41, seg.start_s + 100, seg.end_s + 100, seg.text, seg.confidence, seg.words
+        )
+        kept.append(stored)
+        return stored
+
+    job = dictate_utterance(speech_pcm(2.0), engine, keep=keep)
+    events = []
+    while True:
+        try:
+            events.append(next(job))
+        except StopIteration as done:
+            result = done.value
+            break
+    assert [e.name for e in events if isinstance(e, Stage)] == [
+        "dictation.transcribe",
+        "dictation.clean",
+    ]
+    assert any(isinstance(e, Progress) for e in events)
+    assert engine.calls == [(32_000, "da", True)]
+    assert result.text == "2 panodiler kl. 11.00."
+    assert result.sentences[0].sources == (41,) and result.sentences[0].start_s == 100.0
+    assert len(kept) == 1
+
+
+def test_segments_go_into_the_case_after_earlier_recordings(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "data", make_keys())
+    try:
+        case_id = store.create_case(
+            note_type=DICTATION_TEMPLATE, consent="given", consent_by="Borger"
+        )
+        for _ in range(2):  # two utterances, each its own recording of 2 s
+            recording = store.start_recording(case_id, transcript_model="fake-asr")
+            recording.write(speech_pcm(2.0))
+            recording.stop()
+            keep = case_keeper(store, case_id, "fake-asr", "ab" * 32)
+            result = run(dictate_utterance(speech_pcm(2.0), scripted("Hun sov godt."), keep=keep))
+        transcript = store.load_transcript(case_id)
+        assert transcript is not None
+        assert [s.segment_id for s in transcript.segments] == [0, 1]
+        assert transcript.segments[1].start_s == pytest.approx(2.0)
+        assert result.sentences[0].sources == (1,)
+        store.set_consent(case_id, "refused")
+        refused = case_keeper(store, case_id, "fake-asr")
+        assert run(dictate_utterance(speech_pcm(1.0), scripted("Mere."), keep=refused)).text == ""
+    finally:
+        store.close()
+
+
+def test_the_draft_cites_dictated_sentences_and_flags_typed_ones() -> None:
+    transcript = Transcript(
+        "da", 4.0, "fake", (segment(0, "øh to panodiler klokken elleve", low=frozenset({"to"})),)
+    )
+    draft = dictation_draft("2 panodiler kl. 11.00.\nJeg skrev selv denne sætning.", transcript)
+    assert draft.template_id == DICTATION_TEMPLATE
+    first = draft.sections[0].sentences
+    assert [s.text for s in first] == ["2 panodiler kl. 11.00.", "Jeg skrev selv denne sætning."]
+    assert first[0].sources == (0,)
+    assert [f.kind for f in first[0].flags] == ["uncertain_word"]
+    assert first[1].sources == () and [f.kind for f in first[1].flags] == ["no_source"]
+    assert all(not s.sentences for s in draft.sections[1:])
+
+
+def test_saving_makes_the_text_the_cases_draft(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "data", make_keys())
+    try:
+        case_id = store.create_case(note_type=DICTATION_TEMPLATE)
+        note = save_dictation_draft(store, case_id, "Hun spiste godt.")
+        assert "Hun spiste godt." in note.text
+        assert [f.kind for f in note.open_flags] == ["no_source"]
+        stored = store.load_draft(case_id)
+        assert stored is not None
+    finally:
+        store.close()
