@@ -101,9 +101,11 @@ def pulse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServ
     if missing:
         pytest.skip(f"needs PulseAudio tools for a virtual microphone: missing {missing}")
     server = PulseServer(tmp_path_factory.mktemp("pulse"))
-    saved = {name: os.environ.get(name) for name in server.env}
+    # Only what points Qt at the server: HOME stays (the default model folder depends on it).
+    for_qt = {name: server.env[name] for name in ("PULSE_SERVER", "PULSE_RUNTIME_PATH")}
+    saved = {name: os.environ.get(name) for name in for_qt}
     server.start()
-    os.environ.update(server.env)
+    os.environ.update(for_qt)
     try:
         server.run("load-module", "module-null-sink", "sink_name=vsink", "rate=16000", "channels=1")
         yield server

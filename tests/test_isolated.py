@@ -39,3 +39,11 @@ def _run_isolated(name: str, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_recording_through_a_real_microphone(tmp_path: Path) -> None:
     _run_isolated("check_real_microphone.py", tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.models
+def test_a_meeting_end_to_end_with_the_real_models(asr_model: object, tmp_path: Path) -> None:
+    """New meeting, record through the virtual microphone, real transcription, draft, sign,
+    export, the DOCX read back, and the user actions counted (`isolated/check_end_to_end.py`)."""
+    _run_isolated("check_end_to_end.py", tmp_path)  # asr_model: skipped here without models
