@@ -249,8 +249,8 @@ def check_signed_note(note: Mapping[str, Any], text: str, signer: str) -> None:
 
 
 def check_segment(segment: Segment, msg: Msg = BAD_CHAR_IN_SEGMENT, **params: object) -> None:
-    """A transcript segment (`assist.transcript.Segment`): its text, words and flags."""
-    texts = [segment.text, *(w.text for w in segment.words), *segment.flags]
+    """A transcript segment (`assist.transcript.Segment`): its text, words, flags and speaker."""
+    texts = [segment.text, *(w.text for w in segment.words), *segment.flags, segment.speaker]
     for text in texts:
         check_text(text, msg, segment=segment.segment_id, **params)
 

@@ -203,5 +203,5 @@ def _save(
     if new == transcript:
         return transcript
     _, model_sha256 = store.transcript_model(case_id)
-    store.save_transcript(case_id, new, model_sha256=model_sha256)
+    store.save_transcript(case_id, new, model_sha256=model_sha256, edited=True)
     return new

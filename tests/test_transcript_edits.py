@@ -201,3 +201,14 @@ def test_a_cited_segment_shows_its_speaker_and_time(store: CaseStore, case_id: s
 
 def test_time_format() -> None:
     assert (format_time(0), format_time(72.9), format_time(3700)) == ("00:00", "01:12", "1:01:40")
+
+
+def test_an_edit_is_audited_as_an_edit_not_as_a_new_transcription(
+    store: CaseStore, case_id: str
+) -> None:
+    before = [e.event for e in store.audit_events(case_id)]
+    set_speaker(store, case_id, [0], "Borger")
+    after = [e.event for e in store.audit_events(case_id)]
+    assert after[len(before) :] == ["transcript_edited"]
+    assert after.count("transcribed") == before.count("transcribed")
+    assert store.verify_audit().ok  # the manifest vouches for the edit

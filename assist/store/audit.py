@@ -48,6 +48,7 @@ EVENT_FIELDS: dict[str, frozenset[str]] = {
     "recording_recovered": frozenset({"recording_id", "duration_s", "problem"}),
     "audio_deleted": frozenset({"recording_id", "reason"}),
     "transcribed": frozenset({"model", "model_sha256", "segments", "duration_s"}),
+    "transcript_edited": frozenset({"segments"}),
     "drafted": frozenset({"engine", "model", "model_sha256", "sections", "flags"}),
     "edited": frozenset({"revision"}),
     "signed": frozenset({"signer_hash", "version"}),

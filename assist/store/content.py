@@ -41,10 +41,11 @@ class ContentPart(StoreBase):
     # ---- transcript ------------------------------------------------------------------------
 
     def save_transcript(
-        self, case_id: str, transcript: Transcript, *, model_sha256: str = ""
+        self, case_id: str, transcript: Transcript, *, model_sha256: str = "", edited: bool = False
     ) -> None:
         """Replace the case's transcript (e.g. after `process`). The model id and hash are kept in
-        the sealed transcript header (read back by `transcript_model`) and audited with counts."""
+        the sealed transcript header (read back by `transcript_model`) and audited with counts:
+        as "transcribed", or as "transcript_edited" when a person changed it (`edited`)."""
         textcheck.check_transcript(transcript)
         with self._write() as conn:
             # All segments checked first: replacing them must not paper over a deleted one.
@@ -75,7 +76,10 @@ class ContentPart(StoreBase):
                 "segments": len(transcript.segments),
                 "duration_s": transcript.duration_s,
             }
-            self._audit.append("transcribed", case_id, payload)
+            if edited:
+                self._audit.append("transcript_edited", case_id, {"segments": payload["segments"]})
+            else:
+                self._audit.append("transcribed", case_id, payload)
             self._update_manifest(conn, case_id, transcript=True)
             self._changed("segments_added", case_id)
 

@@ -50,6 +50,7 @@ MANIFEST_EVENTS = frozenset(
         "consent_not_asked",
         "consent_withdrawn",
         "transcribed",
+        "transcript_edited",
         "drafted",
         "edited",
         "signed",
