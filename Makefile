@@ -86,7 +86,7 @@ models: venv
 	$(DEMO_ENV) $(ASSIST) models install
 
 # The README's screenshots: every view of the app on a throwaway demo store, under Xvfb.
-SCREENSHOT_VIEWS := cases record notes transcript draft sign settings about
+SCREENSHOT_VIEWS := cases record notes transcript draft sign settings about dictation
 screenshots: venv system-deps
 	rm -rf out/screenshot-data && mkdir -p docs
 	for view in $(SCREENSHOT_VIEWS); do \

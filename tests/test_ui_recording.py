@@ -15,7 +15,7 @@ from helpers.fake_microphone import SAMPLE_WAV, FakeMicrophoneBackend, pcm_block
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QAccessible, QDropEvent
 from PySide6.QtWidgets import QApplication
-from ui_support import FakeCatalog, make_services
+from ui_support import make_services
 
 from assist.asr.engine import FakeAsrEngine
 from assist.asr.live import LiveTranscriber
@@ -23,7 +23,6 @@ from assist.audio.decode import iter_pcm_chunks
 from assist.audio.source import file_source
 from assist.engines.worker import EngineCrashed
 from assist.errors import AssistError
-from assist.jobs.engines import EngineHub
 from assist.jobs.events import run
 from assist.jobs.recording import RecordingSession
 from assist.store.recordings import NO_CONSENT
@@ -66,10 +65,8 @@ def build(tmp_path: Path) -> Iterator[Build]:
     def make(
         microphones: Any = None, load_asr: Callable[[str | None], Any] | None = None
     ) -> AppServices:
-        services = make_services(tmp_path / f"s{len(made)}", microphones=microphones)
-        services.engines.close()
-        services.engines = EngineHub(
-            load_asr=load_asr or (lambda model: FakeAsrEngine()), open_models=FakeCatalog
+        services = make_services(
+            tmp_path / f"s{len(made)}", microphones=microphones, load_asr=load_asr
         )
         made.append(services)
         return services

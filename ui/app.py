@@ -16,7 +16,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-VIEWS = ("cases", "record", "notes", "transcript", "draft", "sign", "settings", "about")
+VIEWS = (
+    "cases", "record", "notes", "transcript", "draft", "sign", "settings", "about", "dictation"
+)  # fmt: skip
 DEMO_PASSPHRASE = "assist-demo-only"
 DEMO_TRANSCRIPT = Path(__file__).parent / "demo" / "demo_meeting.json"
 EXIT_NO_DISPLAY = 3

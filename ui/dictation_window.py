@@ -224,7 +224,7 @@ class DictationWindow(QWidget):
         ]
         for first, second in pairwise(order):
             QWidget.setTabOrder(first, second)
-        self.resize(480, 420)
+        self.resize(640, 460)
 
     def _button(self, text: str, slot: Any) -> QPushButton:
         button = QPushButton(text)

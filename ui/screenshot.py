@@ -51,6 +51,11 @@ def render_view(window: MainWindow, view: str, path: Path) -> int:
         target = SettingsView(window.services)
         target.resize(900, 760)
         target.show()
+    elif view == "dictation":
+        from ui.dictation_window import DictationWindow
+
+        target = DictationWindow(window.services, None, window)
+        target.show()
     elif view == "about":
         from ui.about_view import AboutView
 

@@ -16,7 +16,17 @@ def register(subparsers: Subparsers) -> None:
     gui.add_argument(
         "--view",
         default="cases",
-        choices=("cases", "record", "notes", "transcript", "draft", "sign", "settings", "about"),
+        choices=(
+            "cases",
+            "record",
+            "notes",
+            "transcript",
+            "draft",
+            "sign",
+            "settings",
+            "about",
+            "dictation",
+        ),
     )
     gui.add_argument("--high-contrast", action="store_true", help="høj kontrast / high contrast")
     gui.add_argument("--dictation", action="store_true", help="diktat / dictation window")

@@ -21,10 +21,8 @@ from pulse_support import SAMPLE_S, PulseServer, virtual_microphone
 from pulse_support import pulse as pulse
 from pulse_support import pulse_server as pulse_server
 from PySide6.QtWidgets import QApplication
-from ui_support import FakeCatalog, make_services
+from ui_support import make_services
 
-from assist.asr.engine import FakeAsrEngine
-from assist.jobs.engines import EngineHub
 from ui.context import AppServices
 from ui.recording_view import RecordingView
 
@@ -38,8 +36,6 @@ def services(tmp_path: Path, pulse: tuple[PulseServer, str], qapp: Any) -> Itera
 
     backend = QtMicrophoneBackend()
     built = make_services(tmp_path / "app", microphones=backend)
-    built.engines.close()
-    built.engines = EngineHub(load_asr=lambda model: FakeAsrEngine(), open_models=FakeCatalog)
     try:
         yield built
     finally:
