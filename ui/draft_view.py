@@ -526,9 +526,7 @@ class DraftView(QWidget):
         self.template.blockSignals(True)
         self.template.clear()
         for template_id, info in infos.items():
-            template = info.template
-            title = template.title_en if self._services.lang == "en" else template.title_da
-            self.template.addItem(title, template_id)
+            self.template.addItem(info.template.title(self._services.lang), template_id)
         self.template.blockSignals(False)
         if chosen:
             self._choose_template(str(chosen))

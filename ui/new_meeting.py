@@ -53,9 +53,7 @@ class NewMeetingDialog(QDialog):
         else:
             self._template_problem = ""
         for template_id, info in infos.items():
-            template = info.template
-            title = template.title_en if services.lang == "en" else template.title_da
-            self.note_type.addItem(title, template_id)
+            self.note_type.addItem(info.template.title(services.lang), template_id)
         default = self.note_type.findData(settings.text("default_template"))
         self.note_type.setCurrentIndex(max(default, 0))
         self.participants = QPlainTextEdit(self)

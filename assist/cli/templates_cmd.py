@@ -63,7 +63,7 @@ def _list(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.print_json([_template_json(info) for info in infos.values()])
         return 0
     for template_id, info in infos.items():
-        title = info.template.title_en if ctx.lang == "en" else info.template.title_da
+        title = info.template.title(ctx.lang)
         origin = "" if info.origin == "builtin" else ("  (IT)" if ctx.lang == "da" else "  (admin)")
         ctx.print(f"{template_id:<16} {title}{origin}")
     return 0
@@ -78,9 +78,9 @@ def _show(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.json:
         ctx.print_json(_template_json(info))
         return 0
-    ctx.print(template.title_en if ctx.lang == "en" else template.title_da)
+    ctx.print(template.title(ctx.lang))
     for section in template.sections:
-        title = section.title_en if ctx.lang == "en" else section.title_da
+        title = section.title(ctx.lang)
         mark = ""
         if section.professional_only:
             mark = "  (udfyldes af fagpersonen)" if ctx.lang == "da" else "  (professional only)"

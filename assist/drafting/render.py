@@ -45,7 +45,7 @@ def engine_line(draft: Draft, lang: Language = "da") -> str:
 def render_text(draft: Draft, template: Template, lang: Language = "da") -> str:
     """The draft for reading in a terminal or a plain-text file."""
     prompts = {s.section_id: s.prompt_da for s in template.sections}
-    title = template.title_en if lang == "en" else template.title_da
+    title = template.title(lang)
     lines = [title, engine_line(draft, lang), ""]
     for section in draft.sections:
         lines.append(f"## {section.title}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from assist.cancel import CancelToken, Progress
+from assist.errors import Language
 from assist.transcript import Transcript
 
 
@@ -20,6 +21,9 @@ class TemplateSection:
     # Shown to the caseworker in an empty professional-only section, and guides the drafters.
     prompt_da: str = ""
 
+    def title(self, lang: Language) -> str:
+        return self.title_en if lang == "en" else self.title_da
+
 
 @dataclass(frozen=True)
 class Template:
@@ -27,6 +31,9 @@ class Template:
     title_da: str
     title_en: str
     sections: tuple[TemplateSection, ...]
+
+    def title(self, lang: Language) -> str:
+        return self.title_en if lang == "en" else self.title_da
 
 
 @dataclass(frozen=True)
