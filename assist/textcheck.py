@@ -107,6 +107,11 @@ BAD_CHAR_IN_FILE_SEGMENT = Msg(
     en=f"The file '{{path}}': segment {{segment}} contains {_CHAR_EN} as character {{column}}. "
     + _WHY_EN,
 )
+BAD_CHAR_IN_MEETING_NOTE = Msg(
+    "text.bad_char_meeting_note",
+    da=f"Notatet indeholder {_CHAR_DA} i linje {{line}}, tegn {{column}}. " + _WHY_DA,
+    en=f"The note contains {_CHAR_EN} at line {{line}}, character {{column}}. " + _WHY_EN,
+)
 BAD_CHAR_IN_FIELD = Msg(
     "text.bad_char_field",
     da=f"Feltet '{{field}}' indeholder {_CHAR_DA} i linje {{line}}, tegn {{column}}. " + _WHY_DA,

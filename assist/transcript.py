@@ -7,6 +7,9 @@ JSON shape (the `--json` output of `assist transcribe`, and the input of `assist
 out while none is set, and a transcript without it (stored before labels existed) reads as
 unlabelled.
 Typed notes are a transcript too: one segment per paragraph, no words, model "typed".
+Notes the caseworker types *during* a recorded meeting are not segments: they are the
+transcript's "notes" ([{"id", "at_s", "text"}], left out while there are none), each at the
+recording time it was typed, so a draft cites them apart from what was said (`MeetingNote`).
 
 A transcript read from a file (`Transcript.from_file_data`, what `assist draft TRANSCRIPT.json`
 uses) is first checked against one JSON schema, `TRANSCRIPT_SCHEMA` (jsonschema, draft 2020-12,
@@ -89,6 +92,7 @@ FIELD_INVALID = Msg(
 MAX_SECONDS = 48 * 3600  # no single recording is longer
 MAX_SEGMENT_ID = 10_000_000
 MAX_SPEAKER_CHARS = 200  # a label or a person's name, never a sentence
+MAX_NOTE_CHARS = 5_000  # a note typed during a meeting: keywords or a few sentences
 _SECONDS = {"type": "number", "minimum": 0, "maximum": MAX_SECONDS}
 _CONFIDENCE = {"type": "number", "minimum": 0, "maximum": 1}
 TRANSCRIPT_SCHEMA: dict[str, Any] = {
@@ -105,8 +109,23 @@ TRANSCRIPT_SCHEMA: dict[str, Any] = {
             "items": {"$ref": "#/$defs/segment"},
             "uniqueItemIds": "id",
         },
+        "notes": {
+            "type": "array",
+            "maxItems": 10_000,
+            "items": {"$ref": "#/$defs/note"},
+            "uniqueItemIds": "id",
+        },
     },
     "$defs": {
+        "note": {
+            "type": "object",
+            "required": ["id", "at_s", "text"],
+            "properties": {
+                "id": {"type": "integer", "minimum": 1, "maximum": MAX_SEGMENT_ID},
+                "at_s": _SECONDS,
+                "text": {"type": "string", "minLength": 1, "maxLength": MAX_NOTE_CHARS},
+            },
+        },
         "segment": {
             "type": "object",
             "required": ["id", "start_s", "end_s", "text"],
@@ -196,23 +215,46 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class MeetingNote:
+    """A note the caseworker typed while the meeting was recorded: their own words, never the
+    citizen's. `at_s` is the recording time (on the case's timeline) at which it was added;
+    `note_id` counts from 1 per case and is what a draft sentence cites ("note:3")."""
+
+    note_id: int
+    at_s: float
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.note_id, "at_s": round(self.at_s, 3), "text": self.text}
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> MeetingNote:
+        return MeetingNote(int(data["id"]), float(data["at_s"]), str(data["text"]))
+
+
+@dataclass(frozen=True)
 class Transcript:
     language: str
     duration_s: float
     model: str
     segments: tuple[Segment, ...] = field(default_factory=tuple)
+    notes: tuple[MeetingNote, ...] = field(default_factory=tuple)  # by note_id
 
     @property
     def text(self) -> str:
+        """What was said (notes typed during the meeting are not part of it)."""
         return " ".join(s.text for s in self.segments if s.text)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "language": self.language,
             "duration_s": round(self.duration_s, 3),
             "model": self.model,
             "segments": [s.to_dict() for s in self.segments],
         }
+        if self.notes:
+            data["notes"] = [n.to_dict() for n in self.notes]
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
@@ -228,6 +270,7 @@ class Transcript:
                 duration_s=float(data.get("duration_s", segments[-1].end_s if segments else 0.0)),
                 model=str(data.get("model", "unknown")),
                 segments=segments,
+                notes=tuple(MeetingNote.from_dict(n) for n in data.get("notes", [])),
             )
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             reason = type(exc).__name__
@@ -255,6 +298,8 @@ class Transcript:
             check_text(
                 segment.speaker, BAD_CHAR_IN_FILE_SEGMENT, segment=segment.segment_id, path=source
             )
+        for note in transcript.notes:
+            check_values(note.text, f"{source}: notes[{note.note_id}]")
         return transcript
 
     @staticmethod

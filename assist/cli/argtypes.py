@@ -7,6 +7,7 @@ with a less clear message, or not at all (`--block-ms 0`, `--now ''`, `--note-ty
     parser.add_argument("--block-ms", type=block_ms, default=100)
     parser.add_argument("--now", type=iso_time)            # None when not given
     parser.add_argument("--note-type", type=note_type, default="")
+    parser.add_argument("--at", type=recording_time)       # "65", "01:05", "1:02:03"
     parser.add_argument("--title", type=case_title, required=True)
 
 argparse also runs `type` on a string default, so `case_title` needs `required=True` (or
@@ -40,6 +41,12 @@ EMPTY_TITLE = Msg(
     en='The case needs a title (e.g. its file number): --title "J.nr. ...".',
     exit_code=EXIT_USAGE,
 )
+BAD_RECORDING_TIME = Msg(
+    "cli.bad_recording_time",
+    da="'{value}' er ikke et tidspunkt i optagelsen: skriv sekunder (65) eller mm:ss (01:05).",
+    en="'{value}' is not a time in the recording: give seconds (65) or mm:ss (01:05).",
+    exit_code=EXIT_USAGE,
+)
 TITLE_TOO_LONG = Msg(
     "cli.title_too_long",
     da="Titlen er for lang ({length} tegn); højst {limit}.",
@@ -67,6 +74,22 @@ def iso_time(value: str) -> datetime:
     except ValueError:
         raise AssistError(BAD_TIME, value=value) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def recording_time(value: str) -> float:
+    """A time in a recording: seconds ("65", "65.5"), "mm:ss" or "h:mm:ss"."""
+    parts = value.strip().split(":")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise AssistError(BAD_RECORDING_TIME, value=value) from None
+    fine = len(numbers) <= 3 and all(n >= 0 for n in numbers) and all(n < 60 for n in numbers[1:])
+    if not fine or any(n != n for n in numbers):  # n != n: NaN
+        raise AssistError(BAD_RECORDING_TIME, value=value)
+    seconds = 0.0
+    for number in numbers:
+        seconds = seconds * 60 + number
+    return seconds
 
 
 def note_type(value: str) -> str:

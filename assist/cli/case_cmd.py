@@ -1,4 +1,8 @@
-"""`assist case new|list|show|consent|delete`: the encrypted case store from the command line.
+"""`assist case new|list|show|consent|note|delete`: the encrypted case store from the command line.
+
+`case note ID TEXT --at 01:05` adds a note the caseworker typed during the meeting, at that time
+of the recording (without --at: at the end of what is recorded so far); the drafters cite it as
+a note of its own, never as something the citizen said.
 
 `case delete` asks first, on a terminal, showing the full id, the title and what would be lost;
 scripts pass `--yes` with the full id. Without a terminal and without `--yes` it refuses.
@@ -10,7 +14,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from assist.cli.argtypes import case_title, note_type
+from assist.cli.argtypes import case_title, note_type, recording_time
 from assist.cli.context import CliContext, Subparsers
 from assist.errors import EXIT_FAILURE, EXIT_USAGE, AssistError, Msg
 
@@ -84,6 +88,20 @@ def register(subparsers: Subparsers) -> None:
     consent.add_argument("--by", metavar="NAME", help="hvem / who")
     consent.set_defaults(handler=_consent)
 
+    note = commands.add_parser(
+        "note", help="tilføj et notat skrevet under mødet / add a note typed during the meeting"
+    )
+    note.add_argument("case_id", metavar="ID")
+    note.add_argument("text", metavar="TEXT")
+    note.add_argument(
+        "--at",
+        type=recording_time,
+        default=None,
+        metavar="TIME",
+        help="tidspunkt i optagelsen, fx 01:05 / time in the recording, e.g. 01:05",
+    )
+    note.set_defaults(handler=_note)
+
     delete = commands.add_parser("delete", help="slet en sag for altid / delete a case for good")
     delete.add_argument("case_id", metavar="ID")
     delete.add_argument(
@@ -139,9 +157,14 @@ def _show(args: argparse.Namespace, ctx: CliContext) -> int:
     with _store(ctx) as store:
         case = store.get_case(store.resolve_case_id(args.case_id))
         withdrawal = store.consent_withdrawal(case.case_id)
+        store_notes = store.meeting_notes(case.case_id)
     if args.json:
         ctx.print_json(
-            {**case.to_dict(), "consent_withdrawal": withdrawal.to_dict() if withdrawal else None}
+            {
+                **case.to_dict(),
+                "consent_withdrawal": withdrawal.to_dict() if withdrawal else None,
+                "meeting_notes": len(store_notes),
+            }
         )
         return 0
     yes_no = {True: ("ja", "yes"), False: ("nej", "no")}
@@ -183,6 +206,9 @@ def _show(args: argparse.Namespace, ctx: CliContext) -> int:
         f"  oprettet: {case.created_at}, ændret: {case.updated_at}",
         f"  created: {case.created_at}, changed: {case.updated_at}",
     )
+    notes = len(store_notes)
+    if notes:
+        ctx.say(f"  notater under mødet: {notes}", f"  notes typed during the meeting: {notes}")
     for name, value in (
         ("transskription/transcript", case.has_transcript),
         ("udkast/draft", case.has_draft),
@@ -219,6 +245,22 @@ def _consent(args: argparse.Namespace, ctx: CliContext) -> int:
         else:
             store.set_consent(case_id, args.status, args.by)
             ctx.say(f"Samtykke registreret: {args.status}.", f"Consent recorded: {args.status}.")
+    return 0
+
+
+def _note(args: argparse.Namespace, ctx: CliContext) -> int:
+    from assist.transcript import format_time
+
+    with _store(ctx) as store:
+        case_id = store.resolve_case_id(args.case_id)
+        at_s = args.at
+        if at_s is None:
+            at_s = sum(r.duration_s for r in store.recordings(case_id))
+        added = store.add_meeting_note(case_id, at_s, args.text)
+    stamp = format_time(added.at_s)
+    ctx.say(
+        f"Notat {added.note_id} tilføjet ved {stamp}.", f"Note {added.note_id} added at {stamp}."
+    )
     return 0
 
 

@@ -153,6 +153,7 @@ def note_json(current: CaseNote) -> dict[str, Any]:
             {
                 "text": sentence.text,
                 "sources": list(sentence.source_ids),
+                "notes": [n.note_id for n in sentence.notes],
                 "flags": [_flag_json(f) for f in sentence.flags],
             }
             for sentence in found.sentences

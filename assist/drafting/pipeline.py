@@ -38,8 +38,11 @@ DRAFTER_BROKE_ORDER = Msg(
 
 
 def check_draftable(transcript: Transcript) -> None:
-    """Refuse transcripts a draft cannot honestly be made from, with a message saying why."""
+    """Refuse transcripts a draft cannot honestly be made from, with a message saying why.
+    Notes the caseworker typed during the meeting are enough to draft from."""
     spoken = [s for s in transcript.segments if s.text.strip()]
+    if any(n.text.strip() for n in transcript.notes):
+        return
     if not spoken:
         raise AssistError(EMPTY_TRANSCRIPT)
     if not split_sentences(usable_segments(spoken)) or all(s.flags for s in spoken):

@@ -1,4 +1,5 @@
-"""A draft as readable text: Danish headings, [kilde: 1,2] markers and flag markers."""
+"""A draft as readable text: Danish headings, [kilde: 1,2] markers (a meeting note the
+caseworker typed: "notat:3") and flag markers."""
 
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ def render_text(draft: Draft, template: Template, lang: Language = "da") -> str:
                 "[Intet i kilden til dette afsnit]" if lang == "da" else "[Nothing in the source]"
             )
         for sentence in section.sentences:
-            sources = ",".join(str(i) for i in sentence.sources) or "-"
+            cited = [str(i) for i in sentence.sources] + [f"notat:{n}" for n in sentence.notes]
+            sources = ",".join(cited) or "-"
             line = f"- {sentence.text} [kilde: {sources}]"
             for flag in sentence.flags:
                 line += f" [!{flag.flag_id} {flag_label(flag, lang)}]"

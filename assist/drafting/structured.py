@@ -5,6 +5,10 @@ Every sentence of the draft is a sentence of the transcript, cleaned of fillers 
 (danish_dates.py). Its sources are the segments it was cut from, so grounding holds by
 construction. Sentences are placed in the template's sections by the cues in the template file;
 what no cue places goes to the template's fallback section. Professional-only sections stay empty.
+
+Notes the caseworker typed during the meeting are placed the same way, each sentence of a note
+kept (the caseworker chose to write it), cited as the note and marked as the caseworker's
+("Sagsbehandlerens notat: ..."); within a section, sentences follow the meeting's timeline.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from assist.cancel import CancelToken, Progress
 from assist.drafting.agreements import render_agreement
 from assist.drafting.cleaning import SourceSentence, split_sentences, usable_segments, words_of
 from assist.drafting.danish_dates import extract_facts, normalise_danish
+from assist.drafting.meeting_notes import as_segment, labelled, split_sources
 from assist.drafting.speakers import label_quote
 from assist.drafting.templates import SectionSpec
 from assist.drafting.types import (
@@ -161,7 +166,20 @@ def _is_echo(candidate: _Candidate, recent: list[_Candidate]) -> bool:
     return bool(candidate.content) and candidate.content <= said_before
 
 
+def _note_candidate(order: int, sentence: SourceSentence) -> _Candidate | None:
+    """A sentence of a typed meeting note: kept whenever it has a word (no courtesy filter)."""
+    if not words_of(sentence.text):
+        return None
+    text = normalise_danish(sentence.text)
+    text = text[0].upper() + text[1:]
+    fact_kinds = frozenset(fact.kind for fact in extract_facts(text))
+    content = frozenset(w for w in words_of(text) if w not in _STOP_WORDS)
+    return _Candidate(order, text, sentence.sources, fact_kinds, content)
+
+
 def _render(candidate: _Candidate, fill: str, segments: dict[int, Segment]) -> str:
+    if all(i < 0 for i in candidate.sources):
+        return labelled(candidate.text)  # the caseworker's own words, never quoted as said
     words = set(words_of(candidate.text))
     if fill == "quote" and words & _FIRST_PERSON and not words & _SECOND_PERSON:
         cited = [segments[i] for i in candidate.sources if i in segments]
@@ -188,7 +206,8 @@ class StructuredDrafter:
         total = len(template.sections)
         yield Progress("draft.select", 0, total)
         sentences = split_sentences(usable_segments(transcript.segments))
-        by_id = {segment.segment_id: segment for segment in transcript.segments}
+        notes = [as_segment(note) for note in transcript.notes]
+        by_id = {segment.segment_id: segment for segment in (*transcript.segments, *notes)}
         compiled = [_compile(section) for section in template.sections]
         fillable = [c for c in compiled if not c.section.professional_only]
         fallback = next((c for c in fillable if c.fallback), fillable[0] if fillable else None)
@@ -208,6 +227,24 @@ class StructuredDrafter:
                     best, best_score = section, score
             if best is not None:
                 placed[best.section.section_id].append(candidate)
+        # Note by note: a note without a full stop must not run on into the next one.
+        note_sentences = [sentence for note in notes for sentence in split_sentences([note])]
+        for order, sentence in enumerate(note_sentences, start=len(sentences)):
+            candidate = _note_candidate(order, sentence)
+            if candidate is None:
+                continue
+            best, best_score = fallback, 0.0
+            for section in fillable:
+                score = _score(section, candidate)
+                if score > best_score:
+                    best, best_score = section, score
+            if best is not None:
+                placed[best.section.section_id].append(candidate)
+
+        def timeline(candidate: _Candidate) -> tuple[float, int]:
+            starts = [by_id[i].start_s for i in candidate.sources if i in by_id]
+            return (min(starts, default=0.0), candidate.order)
+
         for done, section in enumerate(compiled):
             cancel.raise_if_cancelled()
             yield Progress("draft.section", done, total)
@@ -215,8 +252,12 @@ class StructuredDrafter:
                 yield DraftSection(section.section.section_id, section.section.title_da, False)
                 continue
             drafted = tuple(
-                DraftSentence(text=_render(c, section.fill, by_id), sources=c.sources)
-                for c in placed[section.section.section_id]
+                DraftSentence(
+                    _render(c, section.fill, by_id),
+                    split_sources(c.sources)[0],
+                    notes=split_sources(c.sources)[1],
+                )
+                for c in sorted(placed[section.section.section_id], key=timeline)
             )
             yield DraftSection(section.section.section_id, section.section.title_da, True, drafted)
         yield Progress("draft.section", total, total)

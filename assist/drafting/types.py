@@ -57,13 +57,24 @@ class DraftSentence:
     text: str
     sources: tuple[int, ...]  # transcript segment ids this sentence rests on
     flags: tuple[Flag, ...] = ()
+    # Notes the caseworker typed during the meeting that it rests on (`MeetingNote.note_id`):
+    # the caseworker's words, cited apart from what was said.
+    notes: tuple[int, ...] = ()
+
+    @property
+    def cited(self) -> bool:
+        return bool(self.sources or self.notes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "text": self.text,
             "sources": list(self.sources),
             "flags": [f.to_dict() for f in self.flags],
         }
+        if self.notes:
+            # Only when cited: a draft without notes keeps the JSON (and hashes) it always had.
+            data["notes"] = list(self.notes)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DraftSentence:
@@ -71,6 +82,7 @@ class DraftSentence:
             text=str(data["text"]),
             sources=tuple(int(i) for i in data["sources"]),
             flags=tuple(Flag.from_dict(f) for f in data.get("flags", [])),
+            notes=tuple(int(i) for i in data.get("notes", [])),
         )
 
 

@@ -1,4 +1,8 @@
-"""The grounding verifier: does each draft sentence say only what its source segments said?
+"""The grounding verifier: does each draft sentence say only what its sources said?
+
+A sentence's sources are transcript segments and, apart from them, notes the caseworker typed
+during the meeting (`DraftSentence.notes`); a note is checked exactly as a segment is (as a
+certain pseudo-segment, see assist/drafting/meeting_notes.py).
 
 For every sentence it compares, in normalised form (so "12. december" matches "den tolvte
 december" and "2" matches "to"), the dates, times, amounts and numbers, the names (capitalised
@@ -20,6 +24,7 @@ from assist.drafting.agreements import strip_annotation
 from assist.drafting.cleaning import split_sentences, words_of
 from assist.drafting.danish_dates import Fact, extract_facts, normalise_danish
 from assist.drafting.first_names import FIRST_NAMES
+from assist.drafting.meeting_notes import as_segment, without_note_label
 from assist.drafting.speakers import without_label
 from assist.drafting.types import Draft, DraftSentence, Flag
 from assist.transcript import Segment, Transcript
@@ -320,16 +325,17 @@ def _prepared(segments: list[Segment]) -> _Sources:
 def _sentence_flags(
     sentence: DraftSentence,
     segments: dict[int, Segment],
+    notes: dict[int, Segment],
     said_anywhere: set[str],
     prepared: dict[tuple[int, ...], _Sources],
 ) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     sources = [segments[i] for i in sorted(set(sentence.sources)) if i in segments]
+    sources += [notes[i] for i in sorted(set(sentence.notes)) if i in notes]
     if contains_cpr(sentence.text):
         found.append((CPR, "udkast"))
     if not sources:
-        missing = ",".join(str(i) for i in sentence.sources)
-        return [(NO_SOURCE, f"ukendte segmenter: {missing}" if missing else ""), *found]
+        return [(NO_SOURCE, _missing(sentence)), *found]
     key = tuple(s.segment_id for s in sources)
     if key not in prepared:
         prepared[key] = _prepared(sources)
@@ -338,7 +344,8 @@ def _sentence_flags(
         found.append((CPR, "kilde"))
     if source.uncertain:
         found.append((UNCERTAIN_SOURCE, ""))
-    text = without_label(sentence.text, sources)  # "Borger: »...«": the label is the sources'
+    # "Borger: »...«" and "Sagsbehandlerens notat: ...": the label is the sources', not drafted.
+    text = without_label(without_note_label(sentence.text), sources)
     found += _fact_flags(text, source.pool)
     found += _name_flags(text, source.words, said_anywhere)
     found += _negation_flags(text, source)
@@ -346,10 +353,21 @@ def _sentence_flags(
     return list(dict.fromkeys(found))
 
 
+def _missing(sentence: DraftSentence) -> str:
+    parts = []
+    if sentence.sources:
+        parts.append("ukendte segmenter: " + ",".join(str(i) for i in sentence.sources))
+    if sentence.notes:
+        parts.append("ukendte notater: " + ",".join(str(i) for i in sentence.notes))
+    return "; ".join(parts)
+
+
 def verify_draft(draft: Draft, transcript: Transcript) -> Draft:
     """The same draft with verifier flags recomputed and every flag numbered f1, f2, ..."""
     segments = {s.segment_id: s for s in transcript.segments}
+    notes = {n.note_id: as_segment(n) for n in transcript.notes}
     said_anywhere = set(words_of(transcript.text))
+    said_anywhere |= {w for n in transcript.notes for w in words_of(n.text)}
     prepared: dict[tuple[int, ...], _Sources] = {}
     counter = 0
     sections = []
@@ -358,7 +376,7 @@ def verify_draft(draft: Draft, transcript: Transcript) -> Draft:
         for sentence in section.sentences:
             kept = [(f.kind, f.detail) for f in sentence.flags if f.kind not in VERIFIER_KINDS]
             flags = []
-            found = _sentence_flags(sentence, segments, said_anywhere, prepared)
+            found = _sentence_flags(sentence, segments, notes, said_anywhere, prepared)
             for kind, detail in [*kept, *found]:
                 counter += 1
                 flags.append(Flag(flag_id=f"f{counter}", kind=kind, detail=detail))

@@ -72,6 +72,11 @@ class RecordingSink(Protocol):
     @property
     def duration_s(self) -> float: ...
 
+    @property
+    def time_offset_s(self) -> float:
+        """Where the recording starts on the case's timeline (after its earlier recordings)."""
+        ...
+
     def write(self, pcm: bytes) -> None:
         """Append audio; raises AssistError once consent is withdrawn."""
         ...
@@ -161,6 +166,7 @@ class RecordingSession:
         self._started = False
         self._start_lock = threading.Lock()
         self._recorded_bytes = 0  # written by the job's thread only
+        self._time_offset_s = 0.0  # set once the case's recording has started
 
     @property
     def case_id(self) -> str | None:
@@ -174,6 +180,12 @@ class RecordingSession:
     def elapsed_s(self) -> float:
         """Audio recorded so far (paused time excluded)."""
         return _seconds(self._recorded_bytes)
+
+    @property
+    def timeline_s(self) -> float:
+        """The recording's present moment on the case's timeline, the one segment times use:
+        where a note typed now belongs (earlier recordings of the case come first)."""
+        return self._time_offset_s + self.elapsed_s
 
     def pause(self) -> None:
         """Record nothing from the next block on, until `resume()`."""
@@ -201,6 +213,7 @@ class RecordingSession:
                 transcript_model=case.transcript_model,
                 transcript_model_sha256=case.transcript_model_sha256,
             )
+            self._time_offset_s = recording.time_offset_s
         try:
             transcriber = self._make_live() if self._make_live is not None else None
         except BaseException:

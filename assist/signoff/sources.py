@@ -1,5 +1,8 @@
 """What each draft sentence rests on: its transcript segments and its flags, for review.
 
+A sentence may also rest on notes the caseworker typed during the meeting (`SourceNote`): those
+are listed apart from the segments, so no front end shows the caseworker's words as the citizen's.
+
 Pure values for any front end (the CLI's `note show --json`, the desktop app's side panel):
 
     flags = flag_views(note.draft, resolutions)          # every flag, where it sits, fixed or not
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from assist.drafting.types import Draft
 from assist.signoff.flags import FlagResolution, Resolution
 from assist.signoff.note import NoteToSign
-from assist.transcript import Segment, Transcript, format_time
+from assist.transcript import MeetingNote, Segment, Transcript, format_time
 
 
 @dataclass(frozen=True)
@@ -73,18 +76,50 @@ class SourceSegment:
 
 
 @dataclass(frozen=True)
+class SourceNote:
+    """A note the caseworker typed during the meeting that a sentence cites: their own words,
+    never the citizen's. Time and text are None when the note is not at hand."""
+
+    note_id: int
+    at_s: float | None = None
+    text: str | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.text is not None
+
+    @property
+    def reference(self) -> str:
+        """How a front end cites the note: "note:3 (01:05)", "note:3" when not at hand."""
+        label = f"note:{self.note_id}"
+        return f"{label} ({format_time(self.at_s)})" if self.at_s is not None else label
+
+    @staticmethod
+    def of(note_id: int, note: MeetingNote | None) -> SourceNote:
+        if note is None:
+            return SourceNote(note_id)
+        return SourceNote(note_id, note.at_s, note.text)
+
+
+@dataclass(frozen=True)
 class SourcedSentence:
-    """A machine-drafted sentence with the segments it rests on and its flags (with their state);
-    the text is the draft's, which the caseworker may since have changed in the note."""
+    """A machine-drafted sentence with the segments and meeting notes it rests on and its flags
+    (with their state); the text is the draft's, which the caseworker may since have changed in
+    the note."""
 
     section_id: str
     text: str
     sources: tuple[SourceSegment, ...]
     flags: tuple[FlagView, ...]
+    notes: tuple[SourceNote, ...] = ()
 
     @property
     def source_ids(self) -> tuple[int, ...]:
         return tuple(s.segment_id for s in self.sources)
+
+    @property
+    def cited(self) -> bool:
+        return bool(self.sources or self.notes)
 
 
 @dataclass(frozen=True)
@@ -128,6 +163,7 @@ def note_sources(
     of its flags found there, so a front end shows the same state everywhere."""
     by_flag = {f.flag_id: f for f in flags}
     segments = {s.segment_id: s for s in transcript.segments} if transcript is not None else {}
+    typed = {n.note_id: n for n in transcript.notes} if transcript is not None else {}
     drafted = {s.section_id: s for s in note.draft.sections} if note.draft is not None else {}
     result: list[SectionSources] = []
     for section in note.sections:
@@ -138,6 +174,7 @@ def note_sources(
                 text=sentence.text,
                 sources=tuple(SourceSegment.of(i, segments.get(i)) for i in sentence.sources),
                 flags=tuple(by_flag[f.flag_id] for f in sentence.flags if f.flag_id in by_flag),
+                notes=tuple(SourceNote.of(i, typed.get(i)) for i in sentence.notes),
             )
             for sentence in (source.sentences if source is not None else ())
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from assist.drafting.meeting_notes import NOTE_LABEL
 from assist.signoff.sign import SignedNote
 
 _MONTHS_DA = (
@@ -68,6 +69,7 @@ HASH_EXPLANATION_DA = (
 
 def ai_statement(signed: SignedNote) -> str:
     source = _source_phrase(signed.meta.transcript_model)
+    source += _notes_phrase(signed, after=source)
     percent = round(signed.edit_ratio * 100)
     if not signed.ai_drafted:
         return (
@@ -97,6 +99,22 @@ def ai_statement(signed: SignedNote) -> str:
             f"indholdet. Sagsbehandleren ændrede ca. {max(percent, 1)} % af udkastets tekst."
         )
     return f"{made}{source}. {review}"
+
+
+def _notes_phrase(signed: SignedNote, *, after: str) -> str:
+    """Notes the caseworker typed during the meeting that the draft rests on: said apart, so no
+    reader takes the caseworker's words for the citizen's."""
+    draft = signed.ai_draft
+    cited = draft is not None and any(
+        sentence.notes for section in draft.sections for sentence in section.sentences
+    )
+    if not cited:
+        return ""
+    joined = " og" if after else ", ud fra"
+    return (
+        f"{joined} sagsbehandlerens egne notater skrevet under mødet (sætninger, der bygger på "
+        f"dem, begynder med »{NOTE_LABEL.strip()}«)"
+    )
 
 
 def _source_phrase(transcript_model: str) -> str:

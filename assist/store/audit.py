@@ -49,6 +49,9 @@ EVENT_FIELDS: dict[str, frozenset[str]] = {
     "audio_deleted": frozenset({"recording_id", "reason"}),
     "transcribed": frozenset({"model", "model_sha256", "segments", "duration_s"}),
     "transcript_edited": frozenset({"segments"}),
+    # A note typed during a meeting: its number and time, never its text.
+    "meeting_note_added": frozenset({"note_id", "at_s"}),
+    "meeting_note_changed": frozenset({"note_id", "removed"}),
     "drafted": frozenset({"engine", "model", "model_sha256", "sections", "flags"}),
     "edited": frozenset({"revision"}),
     "signed": frozenset({"signer_hash", "version"}),

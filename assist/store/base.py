@@ -39,6 +39,7 @@ from assist.store.changes import (
 from assist.store.manifest import (
     CASE_COLUMNS,
     MANIFEST_EVENTS,
+    NOTES_START,
     SEGMENTS_START,
     Contents,
     ContentsChanges,
@@ -444,6 +445,7 @@ class StoreBase:
         draft: bool = False,
         transcript: bool = False,
         segment: tuple[int, bytes] | None = None,
+        notes: bool = False,
         signed_version: int | None = None,
         strict: bool = True,
     ) -> None:
@@ -477,6 +479,8 @@ class StoreBase:
         if segment is not None:
             count, chain = contents.segments or (0, SEGMENTS_START)
             changes["segments"] = (count + 1, extend_segments(chain, *segment))
+        if notes:
+            changes["notes"] = self._notes_entry(case_id)
         if signed_version is not None:
             new = [entry for entry in self._signed_entries(case_id) if entry[0] == signed_version]
             changes["signed"] = tuple(sorted({*contents.signed, *new}))
@@ -503,6 +507,7 @@ class StoreBase:
             transcript=self._transcript_entry(case_id),
             segments=self._segments_entry(case_id) if segments else None,
             signed=self._signed_entries(case_id),
+            notes=self._notes_entry(case_id) if segments else None,
         )
 
     def _draft_entry(self, case_id: str) -> tuple[int, str] | None:
@@ -525,6 +530,15 @@ class StoreBase:
             (case_id,),
         ):
             count, chain = count + 1, extend_segments(chain, int(seq), bytes(sealed))
+        return count, chain
+
+    def _notes_entry(self, case_id: str) -> tuple[int, str]:
+        count, chain = 0, NOTES_START
+        for note_id, sealed in self._conn.execute(
+            "SELECT note_id, sealed FROM meeting_notes WHERE case_id = ? ORDER BY note_id",
+            (case_id,),
+        ):
+            count, chain = count + 1, extend_segments(chain, int(note_id), bytes(sealed))
         return count, chain
 
     def _signed_entries(self, case_id: str) -> tuple[tuple[int, str], ...]:

@@ -340,6 +340,7 @@ class CaseStore(RecordingsPart, ContentPart):
                     "recordings",
                     "transcript_meta",
                     "transcript_segments",
+                    "meeting_notes",
                     "drafts",
                     "signed_notes",
                 ):

@@ -12,7 +12,7 @@ from typing import Any
 
 from assist import textcheck
 from assist.store.audit import signer_hash
-from assist.store.base import StoreBase
+from assist.store.meeting_notes import MeetingNotesPart
 from assist.store.values import StoredDraft, StoredSignedNote
 from assist.transcript import Transcript
 
@@ -37,7 +37,8 @@ def _model_of(
     return "+".join(m for m, _ in models), "+".join(h for _, h in models)
 
 
-class ContentPart(StoreBase):
+class ContentPart(MeetingNotesPart):
+    """The transcript (with the meeting notes it is read with), the draft and signed notes."""
     # ---- transcript ------------------------------------------------------------------------
 
     def save_transcript(
@@ -84,18 +85,21 @@ class ContentPart(StoreBase):
             self._changed("segments_added", case_id)
 
     def load_transcript(self, case_id: str) -> Transcript | None:
-        """The case's transcript (saved whole, or built from live segments), or None."""
+        """The case's transcript (saved whole, or built from live segments) with the notes typed
+        during its meetings, or None when it has neither."""
         with self._lock, self._snapshot():
             found = self._transcript_rows(case_id)
-        if found is None:
+            notes = [n.to_dict() for n in self._note_rows(case_id)]
+        if found is None and not notes:
             return None
-        header, segments = found
+        header, segments = found or (None, [])
         end_s = max((s["end_s"] for s in segments), default=0.0)
         data = {
             "language": (header or {}).get("language", "da"),
             "model": _model_of(header, segments)[0],
             "duration_s": (header or {}).get("duration_s", end_s),
             "segments": segments,
+            "notes": notes,
         }
         return Transcript.from_dict(data, source=f"case {case_id}")
 

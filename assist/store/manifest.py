@@ -5,7 +5,7 @@ changed, deleted or put back from an older copy by anyone who can write the data
 AEAD of each sealed field only proves that a value belongs to its case and field, not that it is
 the current one. The manifest closes that gap. It holds the plain values of the case row, digests
 of its sealed columns and of every content row (draft with its revision, transcript header, each
-segment in order, each signed version), is sealed with the case key bound to the case id (so it
+segment in order, each note typed during a meeting, each signed version), is sealed with the case key bound to the case id (so it
 cannot be forged, edited or moved to another case), and is rewritten in the same transaction as
 every change. It also names the last audit event that changed the case: a manifest put back from
 an older copy is older than the audit trail says, and the trail cannot be cut without
@@ -51,6 +51,8 @@ MANIFEST_EVENTS = frozenset(
         "consent_withdrawn",
         "transcribed",
         "transcript_edited",
+        "meeting_note_added",
+        "meeting_note_changed",
         "drafted",
         "edited",
         "signed",
@@ -59,6 +61,7 @@ MANIFEST_EVENTS = frozenset(
 )
 
 SEGMENTS_START = hashlib.sha256(b"assist/manifest/segments/v1").hexdigest()
+NOTES_START = hashlib.sha256(b"assist/manifest/meeting_notes/v1").hexdigest()
 _DIGEST_DOMAIN = b"assist/manifest/digest/v1"
 
 
@@ -99,6 +102,8 @@ class Contents:
     # (count, chain); None in a cheap check that does not read the segments.
     segments: tuple[int, str] | None = (0, SEGMENTS_START)
     signed: tuple[tuple[int, str], ...] = ()  # (version, digest of the row), by version
+    # Notes typed during a meeting: (count, chain over the rows by note id), as for segments.
+    notes: tuple[int, str] | None = (0, NOTES_START)
 
 
 class ContentsChanges(TypedDict, total=False):
@@ -109,6 +114,7 @@ class ContentsChanges(TypedDict, total=False):
     transcript: str | None
     segments: tuple[int, str] | None
     signed: tuple[tuple[int, str], ...]
+    notes: tuple[int, str] | None
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,7 @@ class Manifest:
             "transcript": c.transcript,
             "segments": list(c.segments or (0, SEGMENTS_START)),
             "signed": [list(s) for s in c.signed],
+            "notes": list(c.notes or (0, NOTES_START)),
         }
 
     @staticmethod
@@ -142,12 +149,15 @@ class Manifest:
                 return None
             draft = data["draft"]
             count, chain = data["segments"]
+            # A manifest sealed before notes existed vouches for none.
+            note_count, note_chain = data.get("notes", (0, NOTES_START))
             contents = Contents(
                 columns={name: data["columns"][name] for name in CASE_COLUMNS},
                 draft=None if draft is None else (int(draft[0]), str(draft[1])),
                 transcript=None if data["transcript"] is None else str(data["transcript"]),
                 segments=(int(count), str(chain)),
                 signed=tuple((int(v), str(d)) for v, d in data["signed"]),
+                notes=(int(note_count), str(note_chain)),
             )
             return Manifest(case_id, int(data["counter"]), int(data["audit_seq"]), contents)
         except (KeyError, TypeError, ValueError):
@@ -171,6 +181,8 @@ def differences(manifest: Manifest, actual: Contents) -> list[str]:
         found.append("transcript")
     if actual.segments is not None and expected.segments != actual.segments:
         found.append("segments")
+    if actual.notes is not None and expected.notes != actual.notes:
+        found.append("meeting_notes")
     if expected.signed != actual.signed:
         found.append("signed_notes")
     return found

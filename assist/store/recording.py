@@ -193,6 +193,11 @@ class CaseRecording:
         return self._active
 
     @property
+    def time_offset_s(self) -> float:
+        """Where this recording starts on the case's timeline (after its earlier recordings)."""
+        return self._time_offset_s
+
+    @property
     def duration_s(self) -> float:
         return float(getattr(self._writer, "duration_s", 0.0))
 

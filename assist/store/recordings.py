@@ -130,8 +130,8 @@ def _is_typed(segment: dict[str, Any], typed_transcript: bool) -> bool:
 def _strip_draft(
     draft: dict[str, Any], removed_ids: set[int]
 ) -> tuple[dict[str, Any], dict[str, list[str]], set[str]]:
-    """The draft without the generated sentences that cite a removed segment (or cite none:
-    those cannot be shown not to come from the recording). Also returns the removed texts per
+    """The draft without the generated sentences that cite a removed segment (or cite nothing:
+    those cannot be shown not to come from the recording; citing a meeting note is citing). Also returns the removed texts per
     section and the texts of every sentence kept."""
     removed: dict[str, list[str]] = {}
     kept: set[str] = set()
@@ -140,8 +140,10 @@ def _strip_draft(
         sentences = []
         for sentence in section.get("sentences", []):
             sources = {int(source) for source in sentence.get("sources", [])}
+            # A sentence resting only on notes the caseworker typed stays: they are not speech.
+            cited = bool(sources or sentence.get("notes"))
             text = str(sentence.get("text", "")).strip()
-            if section.get("generated", True) and (not sources or sources & removed_ids):
+            if section.get("generated", True) and (not cited or sources & removed_ids):
                 removed.setdefault(str(section.get("id", "")), []).append(text)
             else:
                 sentences.append(sentence)

@@ -63,6 +63,13 @@ CREATE TABLE IF NOT EXISTS transcript_segments (
     sealed BLOB NOT NULL,
     PRIMARY KEY (case_id, seq)
 );
+-- Notes the caseworker typed during a recording (`assist/store/meeting_notes.py`).
+CREATE TABLE IF NOT EXISTS meeting_notes (
+    case_id TEXT NOT NULL,
+    note_id INTEGER NOT NULL,
+    sealed BLOB NOT NULL,
+    PRIMARY KEY (case_id, note_id)
+);
 CREATE TABLE IF NOT EXISTS drafts (
     case_id TEXT PRIMARY KEY,
     revision INTEGER NOT NULL,
