@@ -71,9 +71,9 @@ OUT_OF_RANGE = Msg(
 )
 DUPLICATE_ID = Msg(
     "transcript.duplicate_id",
-    da="Filen '{path}' er ikke en gyldig Assist-transskription: segment-id {value} bruges to "
-    "gange ('{where}').",
-    en="The file '{path}' is not a valid Assist transcript: the segment id {value} is used twice "
+    da="Filen '{path}' er ikke en gyldig Assist-transskription: id {value} bruges to gange "
+    "('{where}').",
+    en="The file '{path}' is not a valid Assist transcript: the id {value} is used twice "
     "('{where}').",
 )
 ENDS_BEFORE_START = Msg(
