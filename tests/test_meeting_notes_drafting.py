@@ -146,27 +146,30 @@ def store(tmp_path: Path) -> CaseStore:
         yield opened
 
 
-def _case_with_notes(store: CaseStore) -> str:
+def _case_with_notes(store: CaseStore, notes: tuple[MeetingNote, ...] = NOTES) -> str:
     case_id = store.create_case(title="J.nr. 7", note_type="journalnotat")
     store.set_consent(case_id, "given", "Borgeren")
     store.save_transcript(case_id, Transcript("da", 15.0, "whisper-base", SPEECH))
-    for note in NOTES:
+    for note in notes:
         store.add_meeting_note(case_id, note.at_s, note.text)
+    transcript = store.load_transcript(case_id)
+    assert transcript is not None
+    save_generated_draft(store, case_id, _drafted(transcript))
     return case_id
+
+
+def _signed_docx_paragraphs(store: CaseStore, case_id: str, path: Path) -> list[str]:
+    edit_section(store, case_id, "faglig_vurdering", "Borgeren har brug for hjælp til budget.")
+    sign_case(store, case_id, "Anne Hansen", "all")
+    export_case(store, case_id, docx_path=path)
+    return [p.text for p in docx.Document(str(path)).paragraphs]
 
 
 def test_a_signed_note_resting_on_meeting_notes_says_so_in_the_docx(
     store: CaseStore, tmp_path: Path
 ) -> None:
     case_id = _case_with_notes(store)
-    transcript = store.load_transcript(case_id)
-    assert transcript is not None
-    save_generated_draft(store, case_id, _drafted(transcript))
-    edit_section(store, case_id, "faglig_vurdering", "Borgeren har brug for hjælp til budget.")
-    sign_case(store, case_id, "Anne Hansen", "all")
-    path = tmp_path / "notat.docx"
-    export_case(store, case_id, docx_path=path)
-    paragraphs = [p.text for p in docx.Document(str(path)).paragraphs]
+    paragraphs = _signed_docx_paragraphs(store, case_id, tmp_path / "notat.docx")
     body = "\n".join(paragraphs)
     assert NOTE_LABEL + "Vil ikke flytte." in body
     assert "Jeg har svært ved at betale huslejen." in body
@@ -179,25 +182,14 @@ def test_a_signed_note_resting_on_meeting_notes_says_so_in_the_docx(
 def test_a_docx_without_meeting_notes_does_not_mention_them(
     store: CaseStore, tmp_path: Path
 ) -> None:
-    case_id = store.create_case(title="J.nr. 8", note_type="journalnotat")
-    store.set_consent(case_id, "given", "Borgeren")
-    store.save_transcript(case_id, Transcript("da", 15.0, "whisper-base", SPEECH))
-    transcript = store.load_transcript(case_id)
-    assert transcript is not None
-    save_generated_draft(store, case_id, _drafted(transcript))
-    edit_section(store, case_id, "faglig_vurdering", "Borgeren har brug for hjælp til budget.")
-    sign_case(store, case_id, "Anne Hansen", "all")
-    path = tmp_path / "notat.docx"
-    export_case(store, case_id, docx_path=path)
-    body = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    case_id = _case_with_notes(store, notes=())
+    body = "\n".join(_signed_docx_paragraphs(store, case_id, tmp_path / "notat.docx"))
+    assert "Første udkast" in body
     assert "egne notater" not in body and NOTE_LABEL not in body
 
 
 def test_withdrawing_consent_keeps_sentences_resting_only_on_notes(store: CaseStore) -> None:
     case_id = _case_with_notes(store)
-    transcript = store.load_transcript(case_id)
-    assert transcript is not None
-    save_generated_draft(store, case_id, _drafted(transcript))
     store.withdraw_consent(case_id, "Borgeren")
     stored = store.load_draft(case_id)
     assert stored is not None

@@ -138,9 +138,11 @@ def test_a_note_deleted_beside_assist_shows_as_damage(
     store.close()
     with sqlite3.connect(tmp_path / "data" / DB_NAME) as conn:
         conn.execute("DELETE FROM meeting_notes")
-    with open_store(tmp_path / "data", keys, MovableClock()) as reopened:
-        with pytest.raises(AssistError) as raised:
-            reopened.load_transcript(case_id)
+    with (
+        open_store(tmp_path / "data", keys, MovableClock()) as reopened,
+        pytest.raises(AssistError) as raised,
+    ):
+        reopened.load_transcript(case_id)
     assert raised.value.code == "store.case_damaged"
     assert "meeting_notes" in str(raised.value.params["reason"])
 
@@ -158,12 +160,23 @@ def test_notes_go_with_the_case_and_stay_after_consent_is_withdrawn(
 
 
 def test_no_note_is_added_to_a_signed_case(store: CaseStore) -> None:
+    from assist.casework import edit_section, save_generated_draft, sign_case
+    from assist.drafting.structured import StructuredDrafter
+    from assist.drafting.templates import get_template
+    from assist.drafting.types import Draft, DraftSection
+
     case_id = _case_with_speech(store)
-    with store._write() as conn:  # noqa: SLF001 - a signed case, quickly
-        conn.execute("UPDATE cases SET state = 'signed' WHERE case_id = ?", (case_id,))
+    transcript = store.load_transcript(case_id)
+    assert transcript is not None
+    drafted = StructuredDrafter().draft(transcript, get_template("journalnotat"))
+    sections = tuple(e for e in drafted if isinstance(e, DraftSection))
+    save_generated_draft(store, case_id, Draft("journalnotat", "structured", "none", sections))
+    edit_section(store, case_id, "faglig_vurdering", "Min vurdering.")
+    sign_case(store, case_id, "Anne Hansen", "all")
     with pytest.raises(AssistError) as raised:
         store.add_meeting_note(case_id, 1.0, "for sent")
-    assert raised.value.code in ("store.wrong_state", "store.case_damaged")
+    assert raised.value.code == "store.wrong_state"
+    assert store.meeting_notes(case_id) == ()
 
 
 # ---- the command line -------------------------------------------------------------------------

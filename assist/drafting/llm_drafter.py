@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from assist.cancel import CancelToken, Progress
+from assist.drafting.meeting_notes import as_segment, labelled, note_id_of, split_sources
 from assist.drafting.types import (
     Draft,
     DraftEvent,
@@ -30,7 +31,6 @@ from assist.drafting.types import (
     Template,
     TemplateSection,
 )
-from assist.drafting.meeting_notes import as_segment, labelled, note_id_of, split_sources
 from assist.errors import AssistError, Msg
 from assist.llm.chat_formats import ChatFormat, PromptPart, build_prompt, check_format, format_for
 from assist.llm.engine import LlmEngine

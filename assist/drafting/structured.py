@@ -212,6 +212,16 @@ class StructuredDrafter:
         fillable = [c for c in compiled if not c.section.professional_only]
         fallback = next((c for c in fillable if c.fallback), fillable[0] if fillable else None)
         placed: dict[str, list[_Candidate]] = {c.section.section_id: [] for c in compiled}
+
+        def place(candidate: _Candidate) -> None:
+            best, best_score = fallback, 0.0
+            for section in fillable:
+                score = _score(section, candidate)
+                if score > best_score:
+                    best, best_score = section, score
+            if best is not None:
+                placed[best.section.section_id].append(candidate)
+
         kept: list[_Candidate] = []
         for order, sentence in enumerate(sentences):
             if order % 50 == 0:
@@ -220,26 +230,13 @@ class StructuredDrafter:
             if candidate is None or _is_echo(candidate, kept[-_ECHO_WINDOW:]):
                 continue
             kept.append(candidate)
-            best, best_score = fallback, 0.0
-            for section in fillable:
-                score = _score(section, candidate)
-                if score > best_score:
-                    best, best_score = section, score
-            if best is not None:
-                placed[best.section.section_id].append(candidate)
+            place(candidate)
         # Note by note: a note without a full stop must not run on into the next one.
         note_sentences = [sentence for note in notes for sentence in split_sentences([note])]
         for order, sentence in enumerate(note_sentences, start=len(sentences)):
             candidate = _note_candidate(order, sentence)
-            if candidate is None:
-                continue
-            best, best_score = fallback, 0.0
-            for section in fillable:
-                score = _score(section, candidate)
-                if score > best_score:
-                    best, best_score = section, score
-            if best is not None:
-                placed[best.section.section_id].append(candidate)
+            if candidate is not None:
+                place(candidate)
 
         def timeline(candidate: _Candidate) -> tuple[float, int]:
             starts = [by_id[i].start_s for i in candidate.sources if i in by_id]

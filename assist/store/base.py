@@ -524,21 +524,18 @@ class StoreBase:
         return None if row is None else digest(*row)
 
     def _segments_entry(self, case_id: str) -> tuple[int, str]:
-        count, chain = 0, SEGMENTS_START
-        for seq, sealed in self._conn.execute(
-            "SELECT seq, sealed FROM transcript_segments WHERE case_id = ? ORDER BY seq",
-            (case_id,),
-        ):
-            count, chain = count + 1, extend_segments(chain, int(seq), bytes(sealed))
-        return count, chain
+        query = "SELECT seq, sealed FROM transcript_segments WHERE case_id = ? ORDER BY seq"
+        return self._chain_of(query, case_id, SEGMENTS_START)
 
     def _notes_entry(self, case_id: str) -> tuple[int, str]:
-        count, chain = 0, NOTES_START
-        for note_id, sealed in self._conn.execute(
-            "SELECT note_id, sealed FROM meeting_notes WHERE case_id = ? ORDER BY note_id",
-            (case_id,),
-        ):
-            count, chain = count + 1, extend_segments(chain, int(note_id), bytes(sealed))
+        query = "SELECT note_id, sealed FROM meeting_notes WHERE case_id = ? ORDER BY note_id"
+        return self._chain_of(query, case_id, NOTES_START)
+
+    def _chain_of(self, query: str, case_id: str, start: str) -> tuple[int, str]:
+        """(count, chain) over the (number, sealed) rows `query` gives for the case, in order."""
+        count, chain = 0, start
+        for number, sealed in self._conn.execute(query, (case_id,)):
+            count, chain = count + 1, extend_segments(chain, int(number), bytes(sealed))
         return count, chain
 
     def _signed_entries(self, case_id: str) -> tuple[tuple[int, str], ...]:

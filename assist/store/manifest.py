@@ -5,11 +5,11 @@ changed, deleted or put back from an older copy by anyone who can write the data
 AEAD of each sealed field only proves that a value belongs to its case and field, not that it is
 the current one. The manifest closes that gap. It holds the plain values of the case row, digests
 of its sealed columns and of every content row (draft with its revision, transcript header, each
-segment in order, each note typed during a meeting, each signed version), is sealed with the case key bound to the case id (so it
-cannot be forged, edited or moved to another case), and is rewritten in the same transaction as
-every change. It also names the last audit event that changed the case: a manifest put back from
-an older copy is older than the audit trail says, and the trail cannot be cut without
-`audit verify` noticing.
+segment in order, each note typed during a meeting, each signed version), is sealed with the case
+key bound to the case id (so it cannot be forged, edited or moved to another case), and is
+rewritten in the same transaction as every change. It also names the last audit event that
+changed the case: a manifest put back from an older copy is older than the audit trail says, and
+the trail cannot be cut without `audit verify` noticing.
 
 Every read that gates an action compares the rows with the manifest (`differences`); the names of
 what differs are the damage reason ("consent", "draft", "segments+signed_notes", ...).

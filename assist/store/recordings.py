@@ -131,8 +131,8 @@ def _strip_draft(
     draft: dict[str, Any], removed_ids: set[int]
 ) -> tuple[dict[str, Any], dict[str, list[str]], set[str]]:
     """The draft without the generated sentences that cite a removed segment (or cite nothing:
-    those cannot be shown not to come from the recording; citing a meeting note is citing). Also returns the removed texts per
-    section and the texts of every sentence kept."""
+    those cannot be shown not to come from the recording; citing a meeting note is citing).
+    Also returns the removed texts per section and the texts of every sentence kept."""
     removed: dict[str, list[str]] = {}
     kept: set[str] = set()
     sections = []
