@@ -14,7 +14,7 @@ kept (the caseworker chose to write it), cited as the note and marked as the cas
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from assist.cancel import CancelToken, Progress
@@ -189,6 +189,34 @@ def _render(candidate: _Candidate, fill: str, segments: dict[int, Segment]) -> s
     return candidate.text
 
 
+def sections_by_cues(template: Template, texts: Sequence[str]) -> list[str]:
+    """For each text (a sentence someone dictated or wrote), the id of the template section its
+    cues place it in, as the drafter places sentences (the fallback section when none fits)."""
+    compiled = [_compile(s) for s in template.sections if not s.professional_only]
+    if not compiled:
+        raise ValueError(f"template {template.template_id} has no section a machine may fill")
+    fallback = next((c for c in compiled if c.fallback), compiled[0])
+    placed = []
+    for order, text in enumerate(texts):
+        fact_kinds = frozenset(fact.kind for fact in extract_facts(text))
+        content = frozenset(w for w in words_of(text) if w not in _STOP_WORDS)
+        candidate = _Candidate(order, text, (), fact_kinds, content)
+        placed.append(_best_section(candidate, compiled, fallback).section.section_id)
+    return placed
+
+
+def _best_section(
+    candidate: _Candidate, fillable: Sequence[_CompiledSection], fallback: _CompiledSection
+) -> _CompiledSection:
+    """The section whose cues score the sentence highest; the fallback when none scores."""
+    best, best_score = fallback, 0.0
+    for section in fillable:
+        score = _score(section, candidate)
+        if score > best_score:
+            best, best_score = section, score
+    return best
+
+
 class StructuredDrafter:
     """A `Drafter` that only selects, cleans and normalises what was said."""
 
@@ -214,12 +242,8 @@ class StructuredDrafter:
         placed: dict[str, list[_Candidate]] = {c.section.section_id: [] for c in compiled}
 
         def place(candidate: _Candidate) -> None:
-            best, best_score = fallback, 0.0
-            for section in fillable:
-                score = _score(section, candidate)
-                if score > best_score:
-                    best, best_score = section, score
-            if best is not None:
+            if fallback is not None:
+                best = _best_section(candidate, fillable, fallback)
                 placed[best.section.section_id].append(candidate)
 
         kept: list[_Candidate] = []
