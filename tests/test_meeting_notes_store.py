@@ -207,3 +207,14 @@ def test_case_note_adds_a_note_that_draft_cites_as_a_note(
     ]
     assert main(["case", "show", case_id]) == 0
     assert "notes typed during the meeting: 1" in capsys.readouterr().out
+
+
+def test_each_note_written_tells_the_views_once(store: CaseStore) -> None:
+    from assist.store.changes import Change
+
+    case_id = _case_with_speech(store)
+    seen: list[Change] = []
+    store.subscribe(seen.append)
+    store.add_meeting_note(case_id, 1.0, "en")
+    store.change_meeting_note(case_id, 1, "et")
+    assert seen == [Change("notes_changed", case_id)] * 2

@@ -281,6 +281,7 @@ def test_change_kinds_are_the_documented_ones() -> None:
         "case_deleted",
         "consent",
         "segments_added",
+        "notes_changed",
         "draft_saved",
         "signed",
         "exported",

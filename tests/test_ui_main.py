@@ -80,6 +80,22 @@ def test_no_consent_leads_to_typed_notes_saved_encrypted(
     assert load_typed_notes(services.store, case_id) == "Borgeren søger boligstøtte."
 
 
+def test_views_a_case_does_not_use_are_hidden_and_leave_the_tab_keys_alone(
+    qtbot, services: AppServices
+) -> None:  # type: ignore[no-untyped-def]
+    typed = services.store.create_case(title="Telefon", note_type="journalnotat")
+    services.store.set_consent(typed, "refused")
+    window = _window(qtbot, services)
+    window.open_case(typed)
+    workspace = window.workspace
+    assert not workspace.recording.isVisible()  # it would lie over the workspace otherwise
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    workspace.typed_notes.editor.setFocus()
+    qtbot.keyClick(workspace.typed_notes.editor, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: workspace.tabs.currentWidget() is workspace.transcript, timeout=3000)
+
+
 def test_typed_notes_are_flushed_when_the_window_closes(
     qtbot, services: AppServices
 ) -> None:  # type: ignore[no-untyped-def]

@@ -183,7 +183,8 @@ def open_services(lang: str, *, demo: bool = False):  # type: ignore[no-untyped-
 
 
 def ensure_demo_case(store):  # type: ignore[no-untyped-def]
-    """A fictional demo meeting with a transcript and a structured draft (no model needed)."""
+    """A fictional demo meeting with a transcript, notes typed during it and a structured draft
+    (no model needed)."""
     import json
 
     from assist.jobs.draft import draft_case
@@ -208,7 +209,11 @@ def ensure_demo_case(store):  # type: ignore[no-untyped-def]
         consent_by="Ahmad Karimi",
     )
     data = json.loads(DEMO_TRANSCRIPT.read_text(encoding="utf-8"))
-    store.save_transcript(case_id, Transcript.from_dict(data, source="demo"))
+    transcript = Transcript.from_dict(data, source="demo")
+    store.save_transcript(case_id, transcript)
+    # The caseworker's notes typed during the meeting are stored apart from what was said.
+    for note in transcript.notes:
+        store.add_meeting_note(case_id, note.at_s, note.text)
     with EngineHub() as engines:
         run(draft_case(store, case_id, engines, "structured"))
     return case_id

@@ -169,5 +169,6 @@ class CaseListPanel(QWidget):
         self.case_selected.emit(str(self._proxy.data(index, Qt.ItemDataRole.UserRole)))
 
     def _store_changed(self, kind: str, _case_id: object) -> None:
-        if kind != "segments_added":  # live segments come many a minute; the list shows none
+        # Live segments come many a minute, notes often too; the list shows neither.
+        if kind not in ("segments_added", "notes_changed"):
             self.reload()

@@ -6,6 +6,9 @@ right after it). It is derived, each time the text changes, from the core's valu
 sentence (`SourcedSentence`) is linked to the stretch of the current text that still reads as
 that sentence (whitespace aside). Text a person typed matches no sentence and so has no source;
 a sentence a person rewrote is the person's text from then on.
+
+A sentence may rest on segments (what was said) and on notes the caseworker typed during the
+meeting (`SourceNote`); the two are always listed apart.
 """
 
 from __future__ import annotations
@@ -16,7 +19,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from assist.signoff.note import NoteToSign
-from assist.signoff.sources import FlagView, SectionSources, SourcedSentence, SourceSegment
+from assist.signoff.sources import (
+    FlagView,
+    SectionSources,
+    SourcedSentence,
+    SourceNote,
+    SourceSegment,
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,16 @@ class SentenceSpan:
     @property
     def source_ids(self) -> tuple[int, ...]:
         return self.sentence.source_ids
+
+    @property
+    def note_ids(self) -> tuple[int, ...]:
+        """The caseworker's notes from the meeting it rests on (their numbers)."""
+        return tuple(n.note_id for n in self.sentence.notes)
+
+    @property
+    def cited(self) -> bool:
+        """It rests on something: a segment, or a note typed during the meeting."""
+        return self.sentence.cited
 
 
 def _sentence_pattern(text: str) -> re.Pattern[str] | None:
@@ -124,6 +143,14 @@ def source_line(source: SourceSegment) -> str:
     if not source.found:
         return f"#{source.segment_id}"
     return f"[{clock(source.start_s)}–{clock(source.end_s)}] {source.text}"
+
+
+def note_source_line(note: SourceNote, heading: str) -> str:
+    """ "<heading> (01:05): Søster hjælper", with `heading` the translated
+    "📝 Caseworker's note 3"; just the heading when the note is no longer in the case."""
+    if not note.found:
+        return heading
+    return f"{heading} ({clock(note.at_s)}): {' '.join((note.text or '').split())}"
 
 
 _UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')

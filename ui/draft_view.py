@@ -4,7 +4,10 @@ Everything shown comes from the core on each reload (`load_case_note`, `load_not
 `load_review`); what the person types is saved through `DraftAutosaver` a moment after typing
 stops and on `flush()`. Which stretch of text is which machine sentence, with which sources and
 flags, is worked out from those values each time the text changes (`ui.draft_model`), never
-stored in the editor's document.
+stored in the editor's document. A sentence's sources are the segments it rests on (what was
+said) and, listed apart, the notes the caseworker typed during the meeting ("📝 Caseworker's
+note 3 (01:05): ..."); choosing one shows it in the transcript (`source_requested`,
+`note_requested`).
 """
 
 from __future__ import annotations
@@ -76,7 +79,14 @@ from assist.signoff.sources import FlagView, SectionSources
 from assist.signoff.txt_export import render_txt
 from assist.store.autosave import DraftAutosaver
 from ui.context import AppServices
-from ui.draft_model import SentenceSpan, export_file_name, live_note, section_spans, source_line
+from ui.draft_model import (
+    SentenceSpan,
+    export_file_name,
+    live_note,
+    note_source_line,
+    section_spans,
+    source_line,
+)
 from ui.draft_model import span_at as find_span
 from ui.jobs import RunningJob
 from ui.sign_dialog import SignDialog
@@ -87,6 +97,7 @@ FLAG_BACKGROUND = QColor("#fff0c2")
 FLAG_UNDERLINE = QColor("#8a4b00")
 # Store changes that do not touch the note (a live recording adds segments all the time).
 IGNORED_CHANGES = frozenset({"segments_added"})
+SOURCE_KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # "segment" or "note" in the sources list
 
 
 class SourceEditor(QPlainTextEdit):
@@ -123,6 +134,7 @@ class SectionEditor(QFrame):
     acknowledge_requested = Signal(str)  # flag_id
     accept_requested = Signal(str)  # section_id
     source_clicked = Signal(int)  # segment_id
+    note_clicked = Signal(int)  # note number: a sentence resting only on the caseworker's notes
     sentence_changed = Signal(object)  # the SentenceSpan at the cursor, or None
 
     def __init__(self, section: NoteSection, lang: Language, parent: QWidget | None = None):
@@ -322,17 +334,23 @@ class SectionEditor(QFrame):
         span = self.span_at(position)
         if span is None:
             return ""
-        lines = [self.tr("Sources:")] if span.sentence.sources else [self.tr("No source")]
+        lines = [self.tr("Sources:")] if span.cited else [self.tr("No source")]
         lines += [source_line(s) for s in span.sentence.sources]
+        lines += [note_source_line(n, self.note_heading(n.note_id)) for n in span.sentence.notes]
         lines += ["⚠ " + self.reason(f) for f in span.open_flags]
-        if span.sentence.sources:
+        if span.cited:
             lines.append(self.tr("Click to show the source in the transcript."))
         return "\n".join(lines)
+
+    def note_heading(self, note_id: int) -> str:
+        return self.tr("📝 Caseworker's note {number}").format(number=note_id)
 
     def _clicked(self, position: int) -> None:
         span = self.span_at(position)
         if span is not None and span.source_ids:
             self.source_clicked.emit(span.source_ids[0])
+        elif span is not None and span.note_ids:
+            self.note_clicked.emit(span.note_ids[0])
 
     def _cursor_moved(self) -> None:
         self.sentence_changed.emit(self.span_at(self.editor.textCursor().position()))
@@ -343,6 +361,9 @@ class DraftView(QWidget):
 
     source_requested = Signal(int)  # segment_id: show it in the transcript
     play_requested = Signal(int)  # segment_id: show it and play it
+    # A note the caseworker typed during the meeting: show it in the transcript (and play from
+    # when it was typed, if True). `TranscriptView.show_note(note_id, play)` does that.
+    note_requested = Signal(int, bool)
     section_arrived = Signal(str)  # section_id, while a draft streams in
 
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
@@ -601,6 +622,7 @@ class DraftView(QWidget):
         editor.acknowledge_requested.connect(self.acknowledge)
         editor.accept_requested.connect(self.accept)
         editor.source_clicked.connect(self.source_requested)
+        editor.note_clicked.connect(lambda note_id: self.note_requested.emit(note_id, False))
         editor.sentence_changed.connect(self._show_sources)
         self._sections_layout.insertWidget(self._sections_layout.count() - 1, editor)
         editor.show()  # a layout shows new children only on the next event loop pass
@@ -737,13 +759,32 @@ class DraftView(QWidget):
             self.sources_hint.setText(
                 self.tr("Put the cursor in a sentence to see what it rests on.")
             )
-        elif not span.sentence.sources:
+        elif not span.cited:
             self.sources_hint.setText(self.tr("This sentence has no source in the transcript."))
         else:
-            self.sources_hint.setText(self.tr("The sentence rests on:"))
+            if span.sentence.sources:
+                self.sources_hint.setText(self.tr("The sentence rests on:"))
+            else:
+                self.sources_hint.setText(
+                    self.tr(
+                        "The sentence rests only on notes the caseworker typed during the "
+                        "meeting, not on what was said:"
+                    )
+                )
             for source in span.sentence.sources:
                 item = QListWidgetItem(source_line(source))
                 item.setData(Qt.ItemDataRole.UserRole, source.segment_id)
+                item.setData(SOURCE_KIND_ROLE, "segment")
+                self.sources_list.addItem(item)
+            for note in span.sentence.notes:
+                heading = self.tr("📝 Caseworker's note {number}").format(number=note.note_id)
+                item = QListWidgetItem(note_source_line(note, heading))
+                item.setData(Qt.ItemDataRole.UserRole, note.note_id)
+                item.setData(SOURCE_KIND_ROLE, "note")
+                item.setData(
+                    Qt.ItemDataRole.AccessibleDescriptionRole,
+                    self.tr("Typed by the caseworker during the meeting; not said by anyone"),
+                )
                 self.sources_list.addItem(item)
             self.sources_list.setCurrentRow(0)
         self._update_source_buttons()
@@ -757,8 +798,11 @@ class DraftView(QWidget):
         item = self.sources_list.currentItem()
         if item is None:
             return
-        segment_id = int(item.data(Qt.ItemDataRole.UserRole))
-        (self.play_requested if play else self.source_requested).emit(segment_id)
+        source_id = int(item.data(Qt.ItemDataRole.UserRole))
+        if item.data(SOURCE_KIND_ROLE) == "note":
+            self.note_requested.emit(source_id, play)
+            return
+        (self.play_requested if play else self.source_requested).emit(source_id)
 
     # ---- drafting ---------------------------------------------------------------------------
 

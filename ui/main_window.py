@@ -71,6 +71,7 @@ class CaseWorkspace(QWidget):
         layout.addWidget(self.tabs, 1)
         self.draft.source_requested.connect(self._show_source)
         self.draft.play_requested.connect(self._play_source)
+        self.draft.note_requested.connect(self._show_note)
         self.recording.recording_finished.connect(self._recording_finished)
 
     def set_case(self, case_id: str | None) -> None:
@@ -96,6 +97,10 @@ class CaseWorkspace(QWidget):
         self.tabs.addTab(self.transcript, self.tr("&Transcript"))
         self.tabs.addTab(self.draft, self.tr("&Draft"))
         for view in (self.recording, self.typed_notes, self.transcript, self.draft):
+            if self.tabs.indexOf(view) < 0:
+                # Not this case's: hidden, or it would lie over the workspace, its mnemonics
+                # (Alt+T, Alt+N) taking the tabs' keys.
+                view.hide()
             view.set_case(case_id)
         if case.has_draft or case.has_signed_note:
             self.tabs.setCurrentWidget(self.draft)
@@ -112,6 +117,10 @@ class CaseWorkspace(QWidget):
     def _play_source(self, segment_id: int) -> None:
         self.tabs.setCurrentWidget(self.transcript)
         self.transcript.show_segment(segment_id, play=True)
+
+    def _show_note(self, note_id: int, play: bool) -> None:
+        self.tabs.setCurrentWidget(self.transcript)
+        self.transcript.show_note(note_id, play)
 
     def _recording_finished(self, case_id: str) -> None:
         """The next step after a meeting is its draft: start it unless one exists."""

@@ -12,6 +12,10 @@ core transcribes everything queued before it says `Saved(case_id, "recording")`:
 is lost to a Stop. A lost microphone pauses the recording (never a silent switch to another
 one); what was recorded is kept.
 
+Beside the live transcript, the caseworker types notes ("Noter under mødet",
+`ui.meeting_notes_panel`): open while a recording runs or is paused, each note at the recording
+time at which typing began; what is still in the box when the recording stops is added.
+
 Import is transcribe-only (`transcribe_file_job` + `store.save_transcript`): drafting stays a
 separate, visible step.
 """
@@ -23,7 +27,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -50,6 +54,7 @@ from ui.audio import Microphone
 from ui.context import AppServices
 from ui.jobs import RunningJob
 from ui.level_meter import LevelMeter
+from ui.meeting_notes_panel import MeetingNotesPanel
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".wma", ".mp4")
 _LANGUAGE = "da"  # the meetings' spoken language
@@ -132,6 +137,10 @@ class RecordingView(QWidget):
         self.transcript_list.setWordWrap(True)
         transcript_label = QLabel(self.tr("&Transcript:"))
         transcript_label.setBuddy(self.transcript_list)
+        self.notes_panel = MeetingNotesPanel(self._services, self)
+        self.notes_panel.problem.connect(lambda text: self._show_message(text, problem=True))
+        self.notes_panel.escaped.connect(self._focus_recording_controls)
+        self.notes_panel.add_shortcut(self)
 
         self.import_button = self._button(self.tr("Import audio file…"), self.choose_audio_file)
         self.import_progress = QProgressBar()
@@ -163,11 +172,17 @@ class RecordingView(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.state_label)
         layout.addLayout(meter_row)
-        layout.addWidget(transcript_label)
-        layout.addWidget(self.transcript_list, 1)
+        transcript_column = QVBoxLayout()
+        transcript_column.addWidget(transcript_label)
+        transcript_column.addWidget(self.transcript_list, 1)
+        # The notes beside what is said: the caseworker's words apart from the citizen's.
+        live_row = QHBoxLayout()
+        live_row.addLayout(transcript_column, 3)
+        live_row.addWidget(self.notes_panel, 2)
+        layout.addLayout(live_row, 1)
         layout.addLayout(import_row)
         layout.addWidget(self.import_status)
-        # Tab order follows the work: choose, record, watch, import.
+        # Tab order follows the work: choose, record, watch, note, import.
         order = [
             self.microphone_combo,
             self.start_button,
@@ -175,6 +190,7 @@ class RecordingView(QWidget):
             self.resume_button,
             self.stop_button,
             self.transcript_list,
+            *self.notes_panel.focus_order(),
             self.import_button,
             self.cancel_import_button,
         ]
@@ -194,10 +210,12 @@ class RecordingView(QWidget):
             return  # while recording the events are the news; the main window stops the
             # recording before it switches cases
         if case_id == self._case_id:
+            self.notes_panel.set_case(case_id)
             self._reload()
             return
         self._case_id = case_id
         self._show_message("")
+        self.notes_panel.set_case(case_id)
         self._reload()
 
     def _store_changed(self, kind: str, case_id: object) -> None:
@@ -326,7 +344,8 @@ class RecordingView(QWidget):
 
     def stop_recording(self) -> None:
         """Stop the capture now; the core records what was captured and finishes the
-        transcript, then `recording_finished` comes."""
+        transcript, then `recording_finished` comes. A note still in the box is added."""
+        self.notes_panel.add_pending()
         if self._phase is Phase.STARTING and self._session is None:
             self._phase = Phase.IDLE  # the model lookup's answer is then ignored
             self._show_phase()
@@ -376,6 +395,7 @@ class RecordingView(QWidget):
         self._show_message(self._error_text(error), problem=True)
 
     def _end_recording(self) -> None:
+        self.notes_panel.add_pending()  # a failed recording keeps the notes typed during it
         if self._mic is not None:
             self._mic.stop()
         self._mic = None
@@ -561,6 +581,7 @@ class RecordingView(QWidget):
         self.pause_button.setEnabled(phase is Phase.RECORDING)
         self.resume_button.setEnabled(phase is Phase.PAUSED and not self._microphone_lost)
         self.stop_button.setEnabled(phase in (Phase.STARTING, Phase.RECORDING, Phase.PAUSED))
+        self.notes_panel.set_clock(self._timeline_now)
         self.microphone_combo.setEnabled(phase is Phase.IDLE)
         self.import_button.setEnabled(phase is Phase.IDLE and can_record)
         texts = {
@@ -574,6 +595,21 @@ class RecordingView(QWidget):
         self.state_label.setAccessibleDescription(texts[phase])
         if phase is Phase.IDLE:
             self.elapsed_label.setText(clock_text(0))
+
+    def _timeline_now(self) -> float | None:
+        """Where a note typed now belongs on the case's timeline; None: no notes now. Only once
+        audio flows (the session then knows where earlier recordings end), and while paused:
+        a pause is often when there is time to write."""
+        if self._session is None or self._phase not in (Phase.RECORDING, Phase.PAUSED):
+            return None
+        return self._session.timeline_s
+
+    def _focus_recording_controls(self) -> None:
+        for button in (self.pause_button, self.resume_button, self.stop_button):
+            if button.isEnabled():
+                button.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+        self.transcript_list.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show_message(self, text: str, *, problem: bool = False) -> None:
         self.banner.setVisible(bool(text))

@@ -3,10 +3,14 @@ corrections, find and replace, and playback from any segment.
 
     view = TranscriptView(services); view.set_case(case_id)
     view.show_segment(17, play=True)     # scroll to, select, and play from its start
+    view.show_note(3)                    # a note the caseworker typed during the meeting
 
 Every edit is saved at once through the core (`assist.transcript_edits`, on the job runner's
 worker thread, one at a time in the order made) and the indicator says "Saved"; the store's
-change notice then reloads the transcript, so the core stays the truth. Once the note is signed
+change notice then reloads the transcript, so the core stays the truth. The caseworker's notes
+typed during the meeting stand among the segments at their time (marked "📝 Note 3 ·
+caseworker"); they take no speaker and find and replace never touch them, but their text may be
+corrected (`store.change_meeting_note`; emptied, the note is removed). Once the note is signed
 (or while a recording runs) the store refuses changes and the view says so.
 
 Keyboard (also in each control's tooltip):
@@ -120,7 +124,7 @@ class TranscriptView(QWidget):
         self._loading = False
         self._load_again = False
         self._audio_signature: tuple[tuple[str, str, float], ...] | None = None
-        self._pending_show: tuple[int, bool] | None = None
+        self._pending_show: tuple[str, int, bool] | None = None  # ("segment"/"note", id, play)
         self._replaced = ""  # "Replaced 3", shown until the search text changes
         self._edits: list[tuple[str, Callable[[], Any], Callable[[Any], None] | None]] = []
         self._saving = False
@@ -130,6 +134,7 @@ class TranscriptView(QWidget):
         self.model = TranscriptModel(self)
         self.model.text_edited.connect(self._save_text)
         self.model.speaker_edited.connect(lambda sid, label: self.set_speaker([sid], label))
+        self.model.note_edited.connect(self._save_note)
         self.delegate = TranscriptDelegate(self._speaker_choices, self)
 
         self._build()
@@ -415,9 +420,12 @@ class TranscriptView(QWidget):
         self._count_matches()
         self._update_controls()
         if self._pending_show is not None:
-            segment_id, play = self._pending_show
+            kind, wanted, play = self._pending_show
             self._pending_show = None
-            self.show_segment(segment_id, play)
+            if kind == "note":
+                self.show_note(wanted, play)
+            else:
+                self.show_segment(wanted, play)
 
     def _load_failed(self, generation: int, error: BaseException) -> None:
         if generation != self._generation or not shiboken6.isValid(self):
@@ -466,8 +474,21 @@ class TranscriptView(QWidget):
         row = self.model.row_of(segment_id)
         if row is None:
             if self._loading or self._case is None:
-                self._pending_show = (segment_id, play)  # shown once the transcript is read
+                self._pending_show = ("segment", segment_id, play)  # once the transcript is read
             return
+        self._show_row(row, play)
+
+    def show_note(self, note_id: int, play: bool = False) -> None:
+        """Scroll to and select a note typed during the meeting; with `play`, play from the
+        moment it was typed."""
+        row = self.model.row_of_note(note_id)
+        if row is None:
+            if self._loading or self._case is None:
+                self._pending_show = ("note", note_id, play)
+            return
+        self._show_row(row, play)
+
+    def _show_row(self, row: int, play: bool) -> None:
         index = self.model.index(row, TIME_COLUMN)
         self.table.selectionModel().setCurrentIndex(
             index,
@@ -478,13 +499,14 @@ class TranscriptView(QWidget):
         if self._unsized:
             self._scroll_after_sizing = row  # rows above may still grow: scroll again then
         if play:
-            self.player.play_from(self.model.segment(row).start_s)
+            self.player.play_from(self.model.start_s(row))
 
     def selected_segment_ids(self) -> list[int]:
+        """The selected segments (notes among them are not segments: left out)."""
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         if not rows and self.table.currentIndex().isValid():
             rows = [self.table.currentIndex().row()]
-        return [self.model.segment(row).segment_id for row in rows]
+        return [self.model.segment(row).segment_id for row in rows if self.model.note(row) is None]
 
     def _current_row(self) -> int | None:
         index = self.table.currentIndex()
@@ -502,16 +524,18 @@ class TranscriptView(QWidget):
         if row is None:
             self.player.play()
             return
-        segment = self.model.segment(row)
+        start = self.model.start_s(row)
+        note = self.model.note(row)
+        end = note.at_s if note is not None else self.model.segment(row).end_s
         position = self.player.position_s
-        if segment.start_s <= position < max(segment.end_s, segment.start_s + 0.5):
+        if start <= position < max(end, start + 0.5):
             self.player.play()
         else:
-            self.player.play_from(segment.start_s)
+            self.player.play_from(start)
 
     def _clicked(self, index: QModelIndex) -> None:
         if index.isValid() and index.column() == TIME_COLUMN:
-            self.player.play_from(self.model.segment(index.row()).start_s)
+            self.player.play_from(self.model.start_s(index.row()))
 
     def _show_position(self, seconds: float) -> None:
         total = self.player.duration_s
@@ -586,6 +610,17 @@ class TranscriptView(QWidget):
             lambda: transcript_edits.edit_segment_text(store, case_id, segment_id, text),
         )
 
+    def _save_note(self, note_id: int, text: str) -> None:
+        """A note typed during the meeting corrected in its cell; "" removes it."""
+        case_id = self._case_id
+        if case_id is None:
+            return
+        store = self._services.store
+        self._submit(
+            "transcript-note",
+            lambda: store.change_meeting_note(case_id, note_id, text),
+        )
+
     def edit_text(self, segment_id: int, text: str) -> None:
         """Correct a segment's text as if typed in its cell."""
         row = self.model.row_of(segment_id)
@@ -633,6 +668,8 @@ class TranscriptView(QWidget):
         start = (current if current is not None else (-1 if step > 0 else 0)) + step
         for offset in range(count):
             row = (start + offset * step) % count
+            if self.model.note(row) is not None:
+                continue  # find looks in what was said, not in the caseworker's notes
             if self._matches(self.model.segment(row).text):
                 self.show_segment(self.model.segment(row).segment_id)
                 return True
@@ -643,7 +680,11 @@ class TranscriptView(QWidget):
         """Replace the first match in the selected segment (or go to the next match first)."""
         row = self._current_row()
         case_id = self._case_id
-        if row is None or not self._matches(self.model.segment(row).text):
+        if (
+            row is None
+            or self.model.note(row) is not None
+            or not self._matches(self.model.segment(row).text)
+        ):
             self.find(1)
             return
         if case_id is None or not self.model.editable:

@@ -20,8 +20,8 @@ Kinds and what emits them:
 - "case_changed": `update_case`, a recording started, stopped or recovered, `record_event` on a case
 - "case_deleted": `delete_case` (another process: a case disappeared, deleted or purged)
 - "consent": `set_consent`, `withdraw_consent` (which may also emit "audio_deleted")
-- "segments_added": `append_segment`, `save_transcript` (the transcript grew or was replaced),
-  `add_meeting_note`, `change_meeting_note` (the notes typed during a meeting changed)
+- "segments_added": `append_segment`, `save_transcript` (the transcript grew or was replaced)
+- "notes_changed": `add_meeting_note`, `change_meeting_note` (a note typed during a meeting)
 - "draft_saved": `save_draft`, `save_draft_text`
 - "signed": `save_signed_note`; "exported": `mark_exported`
 - "purged": `purge_case` (retention); "audio_deleted": `delete_audio`
@@ -43,6 +43,7 @@ ChangeKind = Literal[
     "case_deleted",
     "consent",
     "segments_added",
+    "notes_changed",
     "draft_saved",
     "signed",
     "exported",

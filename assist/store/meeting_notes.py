@@ -72,7 +72,7 @@ class MeetingNotesPart(StoreBase):
                 "meeting_note_added", case_id, {"note_id": note.note_id, "at_s": round(at_s, 1)}
             )
             self._update_manifest(conn, case_id, notes=True)
-            self._changed("segments_added", case_id)
+            self._changed("notes_changed", case_id)
             return note
 
     def change_meeting_note(self, case_id: str, note_id: int, text: str) -> MeetingNote | None:
@@ -96,7 +96,7 @@ class MeetingNotesPart(StoreBase):
                 "meeting_note_changed", case_id, {"note_id": note_id, "removed": removed}
             )
             self._update_manifest(conn, case_id, notes=True)
-            self._changed("segments_added", case_id)
+            self._changed("notes_changed", case_id)
             return note
 
     def meeting_notes(self, case_id: str) -> tuple[MeetingNote, ...]:
