@@ -482,6 +482,18 @@
         <translation>Sætningen bygger på:</translation>
     </message>
     <message>
+        <source>The sentence rests only on notes the caseworker typed during the meeting, not on what was said:</source>
+        <translation>Sætningen bygger kun på noter, som sagsbehandleren skrev under mødet, ikke på det, der blev sagt:</translation>
+    </message>
+    <message>
+        <source>📝 Caseworker's note {number}</source>
+        <translation>📝 Sagsbehandlerens notat {number}</translation>
+    </message>
+    <message>
+        <source>Typed by the caseworker during the meeting; not said by anyone</source>
+        <translation>Skrevet af sagsbehandleren under mødet; ikke sagt af nogen</translation>
+    </message>
+    <message>
         <source>Drafting…</source>
         <translation>Laver udkast…</translation>
     </message>
@@ -709,6 +721,61 @@ Alt bliver på denne pc. Et menneske kontrollerer og underskriver altid notatet.
     <message>
         <source>Finishing background work…</source>
         <translation>Afslutter arbejde i baggrunden…</translation>
+    </message>
+</context>
+<context>
+    <name>MeetingNotesPanel</name>
+    <message>
+        <source>Notes during the meeting</source>
+        <translation>Noter under mødet</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Notat</translation>
+    </message>
+    <message>
+        <source>Enter adds the note, Shift+Enter starts a new line, Esc goes back to the recording buttons.</source>
+        <translation>Enter tilføjer notatet, Skift+Enter giver en ny linje, og Esc går tilbage til optageknapperne.</translation>
+    </message>
+    <message>
+        <source>A keyword or two… (Enter adds it)</source>
+        <translation>Et par stikord… (Enter tilføjer notatet)</translation>
+    </message>
+    <message>
+        <source>Type a note (Alt+N). Enter adds it, Shift+Enter: new line.</source>
+        <translation>Skriv et notat (Alt+N). Enter tilføjer det, Skift+Enter giver en ny linje.</translation>
+    </message>
+    <message>
+        <source>Note (Alt+N):</source>
+        <translation>Notat (Alt+N):</translation>
+    </message>
+    <message>
+        <source>Add note</source>
+        <translation>Tilføj notat</translation>
+    </message>
+    <message>
+        <source>Notes typed during the meeting</source>
+        <translation>Noter skrevet under mødet</translation>
+    </message>
+    <message>
+        <source>The caseworker's own notes with their recording time; not what was said.</source>
+        <translation>Sagsbehandlerens egne noter med tidspunktet i optagelsen; ikke det, der blev sagt.</translation>
+    </message>
+    <message>
+        <source>The note was not saved: {reason}</source>
+        <translation>Notatet blev ikke gemt: {reason}</translation>
+    </message>
+    <message>
+        <source>Type a keyword while the citizen talks and press Enter. The note gets the recording time at which you began typing it.</source>
+        <translation>Skriv et stikord, mens borgeren taler, og tryk på Enter. Notatet får det tidspunkt i optagelsen, hvor du begyndte at skrive det.</translation>
+    </message>
+    <message>
+        <source>Notes can be typed while a recording runs. The notes of the case:</source>
+        <translation>Du kan skrive noter, mens en optagelse kører. Sagens noter:</translation>
+    </message>
+    <message>
+        <source>Notes can be typed while a recording runs.</source>
+        <translation>Du kan skrive noter, mens en optagelse kører.</translation>
     </message>
 </context>
 <context>
@@ -1184,6 +1251,10 @@ Alt bliver på denne pc. Et menneske kontrollerer og underskriver altid notatet.
         <source>Click to show the source in the transcript.</source>
         <translation>Klik for at se kilden i udskriften.</translation>
     </message>
+    <message>
+        <source>📝 Caseworker's note {number}</source>
+        <translation>📝 Sagsbehandlerens notat {number}</translation>
+    </message>
 </context>
 <context>
     <name>SegmentPlayer</name>
@@ -1380,12 +1451,20 @@ Alt bliver på denne pc. Et menneske kontrollerer og underskriver altid notatet.
         <translation>Taler</translation>
     </message>
     <message>
+        <source>Note text (empty removes the note)</source>
+        <translation>Notatets tekst (tom tekst fjerner notatet)</translation>
+    </message>
+    <message>
         <source>Segment text</source>
         <translation>Afsnittets tekst</translation>
     </message>
 </context>
 <context>
     <name>TranscriptModel</name>
+    <message>
+        <source>{mark} Note {number} · caseworker</source>
+        <translation>{mark} Notat {number} · sagsbehandler</translation>
+    </message>
     <message>
         <source>Time</source>
         <translation>Tid</translation>
@@ -1401,6 +1480,10 @@ Alt bliver på denne pc. Et menneske kontrollerer og underskriver altid notatet.
     <message>
         <source>Play from here (click, or Enter)</source>
         <translation>Afspil herfra (klik, eller tryk Enter)</translation>
+    </message>
+    <message>
+        <source>Typed by the caseworker during the meeting; not said by anyone in it</source>
+        <translation>Skrevet af sagsbehandleren under mødet; ikke sagt af nogen i mødet</translation>
     </message>
     <message>
         <source>No speaker set</source>
