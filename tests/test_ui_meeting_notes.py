@@ -311,9 +311,9 @@ def test_notes_stand_among_the_segments_at_their_time_marked_as_the_caseworkers(
     assert rows == [
         ("00:00", "Hvordan går det?"),
         ("00:12", "Min søster hjælper mig."),
-        ("00:13", "📝 Note 2 · caseworker: Søster hjælper"),
+        ("00:13", "✎ Note 2 · caseworker: Søster hjælper"),
         ("00:20", "Vi taler om det igen."),
-        ("00:25", "📝 Note 1 · caseworker: Opfølgning om to uger"),
+        ("00:25", "✎ Note 1 · caseworker: Opfølgning om to uger"),
     ]
     assert cell(view, 2, TEXT_COLUMN, NOTE_ID_ROLE) == 2
     assert cell(view, 1, TEXT_COLUMN, NOTE_ID_ROLE) is None
@@ -387,7 +387,7 @@ def test_a_notes_text_is_corrected_through_the_core_and_emptied_it_goes(
     model.setData(model.index(2, TEXT_COLUMN), "")
     qtbot.waitUntil(lambda: model.rowCount() == 4)
     assert services.store.meeting_notes(case_id) == (MeetingNote(1, 25.0, "Opfølgning om to uger"),)
-    assert cell(view, 3, TEXT_COLUMN) == "📝 Note 1 · caseworker: Opfølgning om to uger"
+    assert cell(view, 3, TEXT_COLUMN) == "✎ Note 1 · caseworker: Opfølgning om to uger"
 
 
 def test_show_note_selects_the_note_row(qtbot: Any, services: AppServices) -> None:
@@ -449,12 +449,12 @@ def test_a_sentence_resting_on_a_note_lists_it_apart_and_shows_it(
 
     put_cursor_in(view, NOTE_SENTENCE)
     items = [view.sources_list.item(i).text() for i in range(view.sources_list.count())]
-    assert items == ["📝 Caseworker's note 2 (00:13): Søster hjælper"]
+    assert items == ["✎ Caseworker's note 2 (00:13): Søster hjælper"]
     assert "only on notes the caseworker typed" in view.sources_hint.text()
     position = editor.text().index(NOTE_SENTENCE) + 3
     tooltip = editor._tooltip(position)
     assert "No source" not in tooltip
-    assert "📝 Caseworker's note 2 (00:13): Søster hjælper" in tooltip
+    assert "✎ Caseworker's note 2 (00:13): Søster hjælper" in tooltip
     with qtbot.waitSignal(view.note_requested) as requested:
         view.show_source_button.click()
     assert requested.args == [2, False]

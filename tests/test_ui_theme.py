@@ -4,6 +4,7 @@ helpers in tests/ui_accessibility.py that the other UI tests rely on."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect
@@ -315,6 +316,21 @@ def test_the_font_has_the_danish_letters(app) -> None:
     metrics = QFontMetrics(app.font())
     missing = [letter for letter in "æøåÆØÅ" if not metrics.inFontUcs4(ord(letter))]
     assert missing == []
+
+
+def test_the_font_has_every_symbol_the_views_give_meaning_to(app) -> None:
+    """A symbol that says something (⚠ a flag, ✎ a caseworker's note, ● recording) must not be
+    drawn as an empty box; emoji such as 📝 are not in the fonts Linux desktops ship."""
+    apply_theme(app, dark=False)
+    metrics = QFontMetrics(app.font())
+    symbols = {
+        char
+        for path in Path("ui").glob("*.py")
+        for char in path.read_text(encoding="utf-8")
+        if ord(char) > 0x2000
+    }
+    assert {"⚠", "✎", "●"} <= symbols
+    assert sorted(s for s in symbols if not metrics.inFontUcs4(ord(s))) == []
 
 
 def test_style_option_for_unfocused_widgets_draws_no_focus(app) -> None:

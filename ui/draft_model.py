@@ -147,7 +147,7 @@ def source_line(source: SourceSegment) -> str:
 
 def note_source_line(note: SourceNote, heading: str) -> str:
     """ "<heading> (01:05): Søster hjælper", with `heading` the translated
-    "📝 Caseworker's note 3"; just the heading when the note is no longer in the case."""
+    "✎ Caseworker's note 3"; just the heading when the note is no longer in the case."""
     if not note.found:
         return heading
     return f"{heading} ({clock(note.at_s)}): {' '.join((note.text or '').split())}"

@@ -5,7 +5,7 @@ Everything shown comes from the core on each reload (`load_case_note`, `load_not
 stops and on `flush()`. Which stretch of text is which machine sentence, with which sources and
 flags, is worked out from those values each time the text changes (`ui.draft_model`), never
 stored in the editor's document. A sentence's sources are the segments it rests on (what was
-said) and, listed apart, the notes the caseworker typed during the meeting ("📝 Caseworker's
+said) and, listed apart, the notes the caseworker typed during the meeting ("✎ Caseworker's
 note 3 (01:05): ..."); choosing one shows it in the transcript (`source_requested`,
 `note_requested`).
 """
@@ -343,7 +343,7 @@ class SectionEditor(QFrame):
         return "\n".join(lines)
 
     def note_heading(self, note_id: int) -> str:
-        return self.tr("📝 Caseworker's note {number}").format(number=note_id)
+        return self.tr("✎ Caseworker's note {number}").format(number=note_id)
 
     def _clicked(self, position: int) -> None:
         span = self.span_at(position)
@@ -777,7 +777,7 @@ class DraftView(QWidget):
                 item.setData(SOURCE_KIND_ROLE, "segment")
                 self.sources_list.addItem(item)
             for note in span.sentence.notes:
-                heading = self.tr("📝 Caseworker's note {number}").format(number=note.note_id)
+                heading = self.tr("✎ Caseworker's note {number}").format(number=note.note_id)
                 item = QListWidgetItem(note_source_line(note, heading))
                 item.setData(Qt.ItemDataRole.UserRole, note.note_id)
                 item.setData(SOURCE_KIND_ROLE, "note")

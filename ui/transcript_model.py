@@ -11,7 +11,7 @@ Words the recogniser was unsure of (confidence below the drafting checks' own
 mark does not depend on colour; the cell's accessible description lists them.
 
 Notes the caseworker typed during the meeting (`MeetingNote`) stand among the segments at
-their recording time, marked in words and with a symbol ("📝 Note 3 · caseworker: ...") on
+their recording time, marked in words and with a symbol ("✎ Note 3 · caseworker: ...") on
 their own background, never with a speaker: they are the caseworker's words, not what was said.
 Their text may be corrected (`note_edited`, "" removes the note); they are never a segment.
 
@@ -64,7 +64,7 @@ SEGMENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 START_ROLE = Qt.ItemDataRole.UserRole + 2
 UNCERTAIN_ROLE = Qt.ItemDataRole.UserRole + 3  # tuple of (start, end) spans in the shown text
 NOTE_ID_ROLE = Qt.ItemDataRole.UserRole + 4  # a caseworker's note's number; None on a segment
-NOTE_MARK = "📝"
+NOTE_MARK = "✎"
 # A warm paper tone for the caseworker's notes (the symbol and the words say it too); dark text
 # on it keeps well above 4.5:1.
 NOTE_BACKGROUND = QColor("#fdf3d8")

@@ -8,7 +8,7 @@ corrections, find and replace, and playback from any segment.
 Every edit is saved at once through the core (`assist.transcript_edits`, on the job runner's
 worker thread, one at a time in the order made) and the indicator says "Saved"; the store's
 change notice then reloads the transcript, so the core stays the truth. The caseworker's notes
-typed during the meeting stand among the segments at their time (marked "📝 Note 3 ·
+typed during the meeting stand among the segments at their time (marked "✎ Note 3 ·
 caseworker"); they take no speaker and find and replace never touch them, but their text may be
 corrected (`store.change_meeting_note`; emptied, the note is removed). Once the note is signed
 (or while a recording runs) the store refuses changes and the view says so.

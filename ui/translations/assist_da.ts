@@ -486,8 +486,8 @@
         <translation>Sætningen bygger kun på noter, som sagsbehandleren skrev under mødet, ikke på det, der blev sagt:</translation>
     </message>
     <message>
-        <source>📝 Caseworker's note {number}</source>
-        <translation>📝 Sagsbehandlerens notat {number}</translation>
+        <source>✎ Caseworker's note {number}</source>
+        <translation>✎ Sagsbehandlerens notat {number}</translation>
     </message>
     <message>
         <source>Typed by the caseworker during the meeting; not said by anyone</source>
@@ -1252,8 +1252,8 @@ Alt bliver på denne pc. Et menneske kontrollerer og underskriver altid notatet.
         <translation>Klik for at se kilden i udskriften.</translation>
     </message>
     <message>
-        <source>📝 Caseworker's note {number}</source>
-        <translation>📝 Sagsbehandlerens notat {number}</translation>
+        <source>✎ Caseworker's note {number}</source>
+        <translation>✎ Sagsbehandlerens notat {number}</translation>
     </message>
 </context>
 <context>
