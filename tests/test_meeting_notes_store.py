@@ -93,6 +93,11 @@ def test_a_note_is_changed_or_removed_and_the_others_keep_their_numbers(
         (3, "tre"),
     ]
     assert store.add_meeting_note(case_id, 2.0, "fire").note_id == 4
+    store.change_meeting_note(case_id, 4, "")  # the highest number removed is not given again
+    assert store.add_meeting_note(case_id, 2.0, "fem").note_id == 5
+    with pytest.raises(AssistError) as raised:
+        store.change_meeting_note(case_id, 1, "back from the dead")
+    assert raised.value.code == "store.meeting_note_not_found"
     with pytest.raises(AssistError) as raised:
         store.change_meeting_note(case_id, 9, "x")
     assert raised.value.code == "store.meeting_note_not_found"
@@ -218,3 +223,25 @@ def test_each_note_written_tells_the_views_once(store: CaseStore) -> None:
     store.add_meeting_note(case_id, 1.0, "en")
     store.change_meeting_note(case_id, 1, "et")
     assert seen == [Change("notes_changed", case_id)] * 2
+
+
+def test_the_note_being_typed_is_kept_sealed_until_it_is_added(
+    store: CaseStore, tmp_path: Path
+) -> None:
+    case_id = _case_with_speech(store)
+    assert store.note_in_progress(case_id) is None
+    store.keep_note_in_progress(case_id, 7.5, f"Søster {MARKER}")
+    store.keep_note_in_progress(case_id, 7.5, f"Søster hjælper {MARKER}")
+    assert store.note_in_progress(case_id) == MeetingNote(0, 7.5, f"Søster hjælper {MARKER}")
+    assert store.meeting_notes(case_id) == ()  # not a note: never shown nor cited
+    transcript = store.load_transcript(case_id)
+    assert transcript is not None and transcript.notes == ()
+    for path in (tmp_path / "data").iterdir():
+        if path.is_file():
+            assert MARKER.encode() not in path.read_bytes(), path
+    added = store.add_meeting_note(case_id, 7.5, "Søster hjælper")
+    assert store.note_in_progress(case_id) is None and added.note_id == 1
+    store.keep_note_in_progress(case_id, 9.0, "halv")
+    store.keep_note_in_progress(case_id, 9.0, "")
+    assert store.note_in_progress(case_id) is None
+    assert not [e for e in store.audit_events(case_id) if "progress" in e.event]

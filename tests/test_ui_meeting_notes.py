@@ -134,6 +134,39 @@ def test_notes_are_saved_encrypted_at_the_time_typing_began(
             assert "Søster hjælper".encode() not in path.read_bytes(), path  # encrypted at rest
 
 
+def test_a_note_being_typed_is_kept_sealed_a_second_after_the_last_keystroke(
+    qtbot: Any, services: AppServices
+) -> None:
+    case_id = new_case(services)
+    view = recording_view(qtbot, services, case_id)
+    mic = start(qtbot, view, services)
+    record(qtbot, view, mic, 1)  # 2 s
+    qtbot.keyClicks(view.notes_panel.box, "Vil ikke flytte")  # no Enter yet
+    qtbot.waitUntil(lambda: services.store.note_in_progress(case_id) is not None, timeout=5000)
+    kept = services.store.note_in_progress(case_id)
+    assert kept is not None and (kept.at_s, kept.text) == (2.0, "Vil ikke flytte")
+    assert services.store.meeting_notes(case_id) == ()  # kept, not yet a note
+    press_enter(qtbot, view.notes_panel.box)
+    wait_notes(qtbot, services, case_id, 1)
+    assert services.store.note_in_progress(case_id) is None  # it became the note
+    stop(qtbot, view)
+
+
+def test_after_a_crash_the_note_being_typed_comes_back_into_the_box(
+    qtbot: Any, services: AppServices
+) -> None:
+    case_id = new_case(services)
+    services.store.keep_note_in_progress(case_id, 2.0, "Vil ikke flytte")  # as the crash left it
+    panel = MeetingNotesPanel(services)  # the app opened again on the case
+    qtbot.addWidget(panel)
+    panel.set_case(case_id)
+    qtbot.waitUntil(lambda: panel.box.toPlainText() == "Vil ikke flytte", timeout=5000)
+    assert panel.box.isEnabled()  # no recording runs, yet it can be added
+    panel.add_now()
+    qtbot.waitUntil(lambda: stored_notes(services, case_id) == [(2.0, "Vil ikke flytte")])
+    assert services.store.note_in_progress(case_id) is None
+
+
 def test_enter_adds_the_note_and_shift_enter_starts_a_new_line(
     qtbot: Any, services: AppServices
 ) -> None:

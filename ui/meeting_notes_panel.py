@@ -11,16 +11,20 @@ recording's own clock (`RecordingSession.timeline_s`), the one segment times use
 
 Enter adds the note, Shift+Enter starts a new line, Tab moves on, Esc hands the keyboard back to
 the recording controls (`escaped`). Notes are written through `services.runner`, one at a time
-in the order typed, so their numbers follow the order they were typed. The list shows what the
+in the order typed, so their numbers follow the order they were typed. What is still in the box
+is kept sealed in the store a second after the last keystroke (`keep_note_in_progress`, in the
+same queue, so it never lands after the note it became): after a crash, opening the case puts
+it back in the box, with its time, to be added. The list shows what the
 core holds (read again after each write and on the store's change notice), never a copy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -41,6 +45,15 @@ from ui.context import AppServices
 NOTE_BOX_KEYS = "Alt+N"
 
 Clock = Callable[[], float | None]
+KEEP_AFTER_MS = 1000  # a pause in typing this long seals what is in the box
+
+
+@dataclass(frozen=True)
+class _Write:
+    case_id: str
+    at_s: float
+    text: str
+    in_progress: bool  # True: what is being typed (kept, not yet a note); False: add the note
 
 
 def note_line(note: MeetingNote) -> str:
@@ -84,11 +97,15 @@ class MeetingNotesPanel(QWidget):
         self._case_id: str | None = None
         self._clock: Clock = lambda: None
         self._started_at: float | None = None  # recording time of the first keystroke
-        self._queue: list[tuple[str, float, str]] = []  # (case, at_s, text) not yet written
+        self._queue: list[_Write] = []  # not yet written, in order
         self._writing = False
         self._generation = 0
         self._loading = False
         self._load_again = False
+        self._keep_timer = QTimer(self)
+        self._keep_timer.setSingleShot(True)
+        self._keep_timer.setInterval(KEEP_AFTER_MS)
+        self._keep_timer.timeout.connect(self._keep_in_progress)
         self._build()
         services.changes.changed.connect(self._store_changed)
         self._show_writable()
@@ -162,6 +179,34 @@ class MeetingNotesPanel(QWidget):
         self._generation += 1
         self.notes_list.clear()
         self.reload()
+        self._restore_in_progress()
+
+    def _restore_in_progress(self) -> None:
+        """What was being typed when the app last stopped (a crash): back into the box."""
+        case_id, generation = self._case_id, self._generation
+        if case_id is None:
+            return
+        store = self._services.store
+        self._services.runner.call(
+            "meeting-note-in-progress",
+            lambda _cancel: store.note_in_progress(case_id),
+            on_done=lambda note: self._restored(generation, note),
+            on_error=lambda error: self._load_failed(generation, error),
+        )
+
+    def _restored(self, generation: int, note: MeetingNote | None) -> None:
+        if not shiboken6.isValid(self) or generation != self._generation or note is None:
+            return
+        if self.box.toPlainText().strip():
+            return  # typing already began anew; what was kept stays kept until replaced
+        self.box.blockSignals(True)
+        self.box.setPlainText(note.text)
+        self.box.blockSignals(False)
+        self._started_at = note.at_s
+        self._show_writable()
+        self.problem.emit(
+            self.tr("A note you were typing was kept; it is in the box. Press Enter to add it.")
+        )
 
     def set_clock(self, clock: Clock | None) -> None:
         """Where the recording is now on the case's timeline; None (or a clock answering None):
@@ -187,6 +232,14 @@ class MeetingNotesPanel(QWidget):
             self._started_at = None
         elif self._started_at is None:
             self._started_at = self._clock()
+        self._keep_timer.start()
+
+    def _keep_in_progress(self) -> None:
+        """Seal what is in the box (or forget what was kept, once the box is empty)."""
+        if self._case_id is None:
+            return
+        at_s = self._started_at if self._started_at is not None else 0.0
+        self._enqueue(_Write(self._case_id, at_s, self.box.toPlainText().strip(), True))
 
     def add_now(self) -> None:
         """Add what is in the box as a note (Enter, the button)."""
@@ -199,40 +252,58 @@ class MeetingNotesPanel(QWidget):
         at_s = self._started_at if self._started_at is not None else self._clock()
         if self._case_id is None or not text.strip() or at_s is None:
             return
-        self._queue.append((self._case_id, at_s, text.strip()))
-        self.box.clear()  # the next keystroke starts the next note, with its own time
+        self._keep_timer.stop()
+        self.box.blockSignals(True)  # the next keystroke starts the next note, with its own time
+        self.box.clear()
+        self.box.blockSignals(False)
+        self._started_at = None
+        self._enqueue(_Write(self._case_id, at_s, text.strip(), False))
+
+    def _enqueue(self, write: _Write) -> None:
+        # A newer keep of the box replaces one not yet written; adding the note replaces both
+        # (the store forgets the kept text in the same transaction).
+        self._queue = [w for w in self._queue if not (w.in_progress and w.case_id == write.case_id)]
+        self._queue.append(write)
         self._write_next()
 
     def _write_next(self) -> None:
         if self._writing or not self._queue:
             return
         self._writing = True
-        case_id, at_s, text = self._queue.pop(0)
+        write = self._queue.pop(0)
         store = self._services.store
 
-        def write(_cancel: object) -> tuple[MeetingNote, ...]:
-            store.add_meeting_note(case_id, at_s, text)
-            return store.meeting_notes(case_id)
+        def run(_cancel: object) -> tuple[MeetingNote, ...] | None:
+            if write.in_progress:
+                store.keep_note_in_progress(write.case_id, write.at_s, write.text)
+                return None
+            store.add_meeting_note(write.case_id, write.at_s, write.text)
+            return store.meeting_notes(write.case_id)
 
         self._services.runner.call(
             "meeting-note",
-            write,
-            on_done=lambda notes: self._written(case_id, notes),
-            on_error=lambda error: self._not_written(case_id, at_s, text, error),
+            run,
+            on_done=lambda notes: self._written(write.case_id, notes),
+            on_error=lambda error: self._not_written(write, error),
         )
 
-    def _written(self, case_id: str, notes: tuple[MeetingNote, ...]) -> None:
+    def _written(self, case_id: str, notes: tuple[MeetingNote, ...] | None) -> None:
         self._writing = False
         if not shiboken6.isValid(self):
             return
-        if case_id == self._case_id:
+        if case_id == self._case_id and notes is not None:
             self._show_notes(notes)
         self._write_next()
 
-    def _not_written(self, case_id: str, at_s: float, text: str, error: BaseException) -> None:
+    def _not_written(self, write: _Write, error: BaseException) -> None:
         self._writing = False
         if not shiboken6.isValid(self):
             return
+        if write.in_progress:
+            # Still in the box (it is never cleared for a keep); the next pause tries again.
+            self._write_next()
+            return
+        case_id, at_s, text = write.case_id, write.at_s, write.text
         if case_id == self._case_id:
             # Nothing typed is lost: the text goes back into the box (before anything typed
             # since), with its time, to be corrected and added again.

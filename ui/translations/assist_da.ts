@@ -762,6 +762,10 @@ Alt bliver på denne pc. Et menneske kontrollerer og underskriver altid notatet.
         <translation>Sagsbehandlerens egne noter med tidspunktet i optagelsen; ikke det, der blev sagt.</translation>
     </message>
     <message>
+        <source>A note you were typing was kept; it is in the box. Press Enter to add it.</source>
+        <translation>Et notat, du var ved at skrive, er gemt; det står i feltet. Tryk på Enter for at tilføje det.</translation>
+    </message>
+    <message>
         <source>The note was not saved: {reason}</source>
         <translation>Notatet blev ikke gemt: {reason}</translation>
     </message>
