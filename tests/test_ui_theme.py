@@ -3,8 +3,10 @@ helpers in tests/ui_accessibility.py that the other UI tests rely on."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from unicodedata import lookup
 
 import pytest
 from PySide6.QtCore import QRect
@@ -323,12 +325,10 @@ def test_the_font_has_every_symbol_the_views_give_meaning_to(app) -> None:
     drawn as an empty box; emoji such as 📝 are not in the fonts Linux desktops ship."""
     apply_theme(app, dark=False)
     metrics = QFontMetrics(app.font())
-    symbols = {
-        char
-        for path in Path("ui").glob("*.py")
-        for char in path.read_text(encoding="utf-8")
-        if ord(char) > 0x2000
-    }
+    sources = [p.read_text(encoding="utf-8") for p in Path("ui").glob("*.py")]
+    sources += [p.read_text(encoding="utf-8") for p in Path("ui/translations/da").glob("*.tsv")]
+    named = {lookup(name) for text in sources for name in re.findall(r"\\N\{([A-Z -]+)\}", text)}
+    symbols = {char for text in sources for char in text if ord(char) > 0x2000} | named
     assert {"⚠", "✎", "●"} <= symbols
     assert sorted(s for s in symbols if not metrics.inFontUcs4(ord(s))) == []
 

@@ -48,7 +48,6 @@ from assist.settings.schema import format_value
 if TYPE_CHECKING:
     from ui.context import AppServices
 
-LOCK = "\N{LOCK}"
 WARNING = "\N{WARNING SIGN}"
 CHECK = "\N{CHECK MARK}"
 
@@ -246,9 +245,7 @@ class SettingRow(QWidget):
 
     def source_text(self, effective: Effective) -> str:
         if effective.locked:
-            return self.tr("{lock} Locked by IT policy: {origin}").format(
-                lock=LOCK, origin=effective.origin
-            )
+            return self.tr("Locked by IT policy: {origin}").format(origin=effective.origin)
         if effective.source == "env":
             text = self.tr("Set by the environment variable {origin}").format(
                 origin=effective.origin
@@ -550,9 +547,7 @@ class ModelsPanel(QWidget):
             return
         origin = settings["allow_model_import"].origin
         if settings["allow_model_import"].locked:
-            reason = self.tr("{lock} Import is turned off by IT policy: {origin}").format(
-                lock=LOCK, origin=origin
-            )
+            reason = self.tr("Import is turned off by IT policy: {origin}").format(origin=origin)
         else:
             reason = self.tr("Import is turned off by IT ({origin}).").format(
                 origin=origin or self.tr("built-in default")

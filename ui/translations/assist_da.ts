@@ -932,8 +932,8 @@ Alt bliver på denne pc. Et menneske kontrollerer og underskriver altid notatet.
         <translation>Der skete en uventet fejl ({kind}). Prøv igen, eller kontakt IT.</translation>
     </message>
     <message>
-        <source>{lock} Import is turned off by IT policy: {origin}</source>
-        <translation>{lock} Import er slået fra af IT-politik: {origin}</translation>
+        <source>Import is turned off by IT policy: {origin}</source>
+        <translation>Import er slået fra af IT-politik: {origin}</translation>
     </message>
     <message>
         <source>Import is turned off by IT ({origin}).</source>
@@ -1330,8 +1330,8 @@ Alt bliver på denne pc. Et menneske kontrollerer og underskriver altid notatet.
         <translation>Tom liste</translation>
     </message>
     <message>
-        <source>{lock} Locked by IT policy: {origin}</source>
-        <translation>{lock} Låst af IT-politik: {origin}</translation>
+        <source>Locked by IT policy: {origin}</source>
+        <translation>Låst af IT-politik: {origin}</translation>
     </message>
     <message>
         <source>Set by the environment variable {origin}</source>
