@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers.store_support import make_keys, open_store
 
-from assist.asr.engine import EngineSegment, EngineWord, FakeAsrEngine
+from assist.asr.engine import EngineSegment, EngineWord, FakeAsrEngine, Samples
+from assist.asr.live import EnergySpeechDetector, SpeechDetector
+from assist.cancel import CancelToken
 from assist.dictation import (
+    DICTATION_LIVE,
     DICTATION_TEMPLATE,
+    BlockQueue,
+    DictationStream,
     case_keeper,
     clean_dictation,
+    dictate_stream,
     dictate_utterance,
     dictation_draft,
     digits_for_numbers,
     save_dictation_draft,
 )
 from assist.drafting.verify import UNCERTAIN_WORD_BELOW
+from assist.engines.worker import EngineCrashed
+from assist.errors import Cancelled
 from assist.jobs.events import Progress, Stage, run
 from assist.transcript import Segment, Transcript, Word
 
@@ -168,12 +178,27 @@ def test_the_draft_cites_dictated_sentences_and_flags_typed_ones() -> None:
     )
     draft = dictation_draft("2 panodiler kl. 11.00.\nJeg skrev selv denne sætning.", transcript)
     assert draft.template_id == DICTATION_TEMPLATE
-    first = draft.sections[0].sentences
-    assert [s.text for s in first] == ["2 panodiler kl. 11.00.", "Jeg skrev selv denne sætning."]
-    assert first[0].sources == (0,)
-    assert [f.kind for f in first[0].flags] == ["uncertain_word"]
-    assert first[1].sources == () and [f.kind for f in first[1].flags] == ["no_source"]
-    assert all(not s.sentences for s in draft.sections[1:])
+    every = [s for section in draft.sections for s in section.sentences]
+    assert [s.text for s in every] == ["Jeg skrev selv denne sætning.", "2 panodiler kl. 11.00."]
+    dictated, typed = every[1], every[0]
+    assert dictated.sources == (0,)
+    assert [f.kind for f in dictated.flags] == ["uncertain_word"]
+    assert typed.sources == () and [f.kind for f in typed.flags] == ["no_source"]
+
+
+def test_dictated_sentences_go_into_the_section_their_words_belong_to() -> None:
+    text = (
+        "Fru Jensen havde ondt i venstre hofte.\nJeg gav hende 2 panodiler.\n"
+        "Hun skal tilses i morgen af sygeplejersken.\nHun var glad."
+    )
+    draft = dictation_draft(text, None)
+    placed = {s.section_id: [x.text for x in s.sentences] for s in draft.sections}
+    assert placed == {
+        "observation": ["Fru Jensen havde ondt i venstre hofte.", "Hun var glad."],
+        "handling": ["Jeg gav hende 2 panodiler."],
+        "opfoelgning": ["Hun skal tilses i morgen af sygeplejersken."],
+    }
+    assert all(s.generated for s in draft.sections)
 
 
 def test_saving_makes_the_text_the_cases_draft(tmp_path: Path) -> None:
@@ -185,5 +210,153 @@ def test_saving_makes_the_text_the_cases_draft(tmp_path: Path) -> None:
         assert [f.kind for f in note.open_flags] == ["no_source"]
         stored = store.load_draft(case_id)
         assert stored is not None
+    finally:
+        store.close()
+
+
+# ---- while the key is held --------------------------------------------------------------------
+
+BLOCK = 3_200  # 0.1 s of 16 kHz mono s16le, as a microphone block
+
+
+class HoldEngine(FakeAsrEngine):
+    """Scripted answers, loudness as voice activity, and what had been fed at each call."""
+
+    def __init__(self, *texts: str) -> None:
+        super().__init__([scripted(text)._script[0] for text in texts])
+        self.fed_s = 0.0
+        self.fed_at_call: list[float] = []
+
+    def speech_detector(self, min_pause_s: float) -> SpeechDetector:
+        return EnergySpeechDetector(min_pause_s)
+
+    def transcribe(
+        self, audio: Samples, language: str, *, speech_only: bool = True
+    ) -> Iterator[EngineSegment]:
+        self.fed_at_call.append(self.fed_s)
+        return super().transcribe(audio, language, speech_only=speech_only)
+
+
+def silence_pcm(seconds: float) -> bytes:
+    return bytes(int(seconds * 32_000))
+
+
+def feed_blocks(stream: DictationStream, engine: HoldEngine, pcm: bytes) -> None:
+    for start in range(0, len(pcm), BLOCK):
+        stream.feed(pcm[start : start + BLOCK])
+        engine.fed_s += BLOCK / 32_000
+
+
+# No context, so the scripted word times (from 0) are the second chunk's own times.
+NO_CONTEXT = replace(DICTATION_LIVE, context_s=0.0)
+
+
+def test_speech_ended_by_a_pause_is_transcribed_during_the_hold_and_the_rest_at_release() -> None:
+    engine = HoldEngine("Hun sov godt.", "Hun fik to panodiler.")
+    kept: list[Segment] = []
+
+    def keep(segment: Segment) -> Segment:
+        kept.append(segment)
+        return segment
+
+    stream = DictationStream(engine, keep=keep, settings=NO_CONTEXT)
+    feed_blocks(stream, engine, speech_pcm(1.5) + silence_pcm(1.0))
+    # Still held: the first sentence is transcribed and kept already, before any release.
+    assert len(engine.calls) == 1 and engine.fed_at_call[0] < 2.5
+    assert [s.text for s in kept] == ["Hun sov godt."]
+    feed_blocks(stream, engine, speech_pcm(1.0))
+    assert len(engine.calls) == 1  # no pause yet after the second sentence
+    pending = stream.pending_s
+    result = stream.finish()
+    assert len(engine.calls) == 2
+    assert engine.calls[1][0] <= int((pending + 0.01) * 16_000)  # only the tail at release
+    assert result.text == "Hun sov godt. Hun fik 2 panodiler."
+    assert [s.segment_id for s in result.segments] == [0, 1]
+    # Timestamps are the utterance's: the second sentence starts where it was spoken.
+    assert result.sentences[1].start_s == pytest.approx(2.3, abs=0.3)
+
+
+def test_a_long_run_without_a_pause_is_cut_during_the_hold() -> None:
+    engine = HoldEngine("Første del.", "Anden del.")
+    stream = DictationStream(engine, settings=NO_CONTEXT)
+    feed_blocks(stream, engine, speech_pcm(DICTATION_LIVE.max_utterance_s + 1.0))
+    assert len(engine.calls) == 1  # cut at the quietest point, not at release
+    assert stream.pending_s < DICTATION_LIVE.max_utterance_s
+    assert stream.finish().text == "Første del. Anden del."
+
+
+def test_the_stream_job_reads_a_block_queue_until_it_is_closed() -> None:
+    feed = BlockQueue()
+    pcm = speech_pcm(1.0)
+    for start in range(0, len(pcm), BLOCK):
+        feed.write(pcm[start : start + BLOCK])
+    feed.close()
+    feed.close()  # the recording closes it, and the window when the recording failed
+    assert feed.received_bytes == len(pcm)
+    engine = HoldEngine("øh to panodiler klokken elleve")
+    job = dictate_stream(feed.blocks(), engine)
+    events = []
+    while True:
+        try:
+            events.append(next(job))
+        except StopIteration as done:
+            result = done.value
+            break
+    assert [e.name for e in events if isinstance(e, Stage)] == [
+        "dictation.listen",
+        "dictation.transcribe",
+        "dictation.clean",
+    ]
+    assert result.text == "2 panodiler kl. 11.00."
+
+
+def test_cancel_ends_the_stream_job_while_it_waits_for_audio() -> None:
+    token = CancelToken()
+    feed = BlockQueue()
+    job = dictate_stream(feed.blocks(token), HoldEngine(), cancel=token)
+    assert next(job) == Stage("dictation.listen")
+    token.cancel()
+    with pytest.raises(Cancelled):
+        next(job)
+
+
+def test_audio_the_recogniser_crashed_on_twice_is_an_error_not_a_silent_gap() -> None:
+    class CrashingEngine(HoldEngine):
+        def transcribe(
+            self, audio: Samples, language: str, *, speech_only: bool = True
+        ) -> Iterator[EngineSegment]:
+            raise EngineCrashed("asr", "crashed", signal_name="SIGSEGV")
+
+    stream = DictationStream(CrashingEngine(), settings=NO_CONTEXT)
+    for start in range(0, 2 * 32_000, BLOCK):
+        stream.feed(speech_pcm(2.0)[start : start + BLOCK])
+    with pytest.raises(EngineCrashed):
+        stream.finish()
+
+
+def test_a_keeper_made_at_key_down_puts_segments_after_earlier_recordings(
+    tmp_path: Path,
+) -> None:
+    store = open_store(tmp_path / "data", make_keys())
+    try:
+        case_id = store.create_case(
+            note_type=DICTATION_TEMPLATE, consent="given", consent_by="Borger"
+        )
+        earlier = store.start_recording(case_id, transcript_model="fake-asr")
+        earlier.write(speech_pcm(2.0))
+        earlier.stop()
+        keep = case_keeper(store, case_id, "fake-asr")  # the key goes down...
+        recording = store.start_recording(case_id, transcript_model="fake-asr")  # ...then this
+        engine = HoldEngine("Hun sov godt.")
+        stream = DictationStream(engine, keep=keep, settings=NO_CONTEXT)
+        pcm = speech_pcm(1.0) + silence_pcm(1.0)
+        recording.write(pcm)
+        feed_blocks(stream, engine, pcm)
+        saved = store.load_transcript(case_id)  # kept while the recording still runs
+        assert saved is not None and len(saved.segments) == 1
+        assert saved.segments[0].start_s == pytest.approx(2.0)
+        recording.stop()
+        result = stream.finish()
+        assert result.sentences[0].start_s == pytest.approx(2.0)
     finally:
         store.close()

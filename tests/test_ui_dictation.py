@@ -13,10 +13,12 @@ from helpers.fake_microphone import FakeMicrophoneBackend
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QApplication, QWidget
+from ui_accessibility import tab_order, unnamed_controls
 from ui_support import make_services
 
 import ui.dictation_window as dictation_window
-from assist.asr.engine import EngineSegment, EngineWord, FakeAsrEngine
+from assist.asr.engine import EngineSegment, EngineWord, FakeAsrEngine, Samples
+from assist.asr.live import EnergySpeechDetector, SpeechDetector
 from ui.context import AppServices
 from ui.dictation_window import DictationWindow
 
@@ -32,33 +34,57 @@ def silence(seconds: float) -> bytes:
     return bytes(int(seconds * SECOND))
 
 
-def scripted(*texts: str) -> FakeAsrEngine:
+class FakeEngine(FakeAsrEngine):
+    """Scripted answers; loudness as voice activity (the random "speech" here is loud); and
+    the window's phase at each call, to tell work during the hold from work after it."""
+
+    def __init__(self, script: list[list[EngineSegment]]) -> None:
+        super().__init__(script)
+        self.window: DictationWindow | None = None
+        self.phases_at_call: list[dictation_window.Phase] = []
+
+    def speech_detector(self, min_pause_s: float) -> SpeechDetector:
+        return EnergySpeechDetector(min_pause_s)
+
+    def transcribe(
+        self, audio: Samples, language: str, *, speech_only: bool = True
+    ) -> Iterator[EngineSegment]:
+        if self.window is not None:
+            self.phases_at_call.append(self.window._phase)
+        return super().transcribe(audio, language, speech_only=speech_only)
+
+
+def scripted(*texts: str) -> FakeEngine:
     script = []
     for text in texts:
         words = tuple(
             EngineWord(i * 0.4, i * 0.4 + 0.3, " " + w, 0.95) for i, w in enumerate(text.split())
         )
         script.append([EngineSegment(0.0, 0.4 * len(words), " " + text, -0.2, 0.01, 1.2, words)])
-    return FakeAsrEngine(script)
+    return FakeEngine(script)
 
 
 Build = Callable[..., tuple[AppServices, DictationWindow, FakeMicrophoneBackend]]
+engines: list[FakeEngine] = []  # the fake engine of each window `build` made, in order
 
 
 @pytest.fixture
 def build(tmp_path: Path, qtbot: Any) -> Iterator[Build]:
     made: list[AppServices] = []
+    engines.clear()
 
     def make(
         pcm: bytes, texts: tuple[str, ...] = ("Hun sov godt.",), *, consent: bool = True
     ) -> tuple[AppServices, DictationWindow, FakeMicrophoneBackend]:
         backend = FakeMicrophoneBackend(pcm=pcm)
         engine = scripted(*texts)
+        engines.append(engine)
         services = make_services(
             tmp_path / f"s{len(made)}", microphones=backend, load_asr=lambda model: engine
         )
         made.append(services)
         window = DictationWindow(services)
+        engine.window = window
         qtbot.addWidget(window)
         window.show()
         qtbot.waitUntil(lambda: window._model is not None)  # the engine is loaded at open
@@ -206,3 +232,79 @@ def test_the_help_says_the_key_needs_the_window_in_focus(build: Build) -> None:
     _, window, _ = build(speech(1.0), consent=False)
     assert "only while this window is active" in window.help_label.text()
     assert "no global hotkey" in window.help_label.text()
+
+
+def test_speech_is_transcribed_and_saved_while_the_key_is_held(build: Build, qtbot: Any) -> None:
+    """A sentence followed by a pause is recognised during the hold, not after the release."""
+    services, window, _ = build(speech(1.0) + silence(1.0), ("Hun fik to panodiler.",))
+    engine = engines[-1]
+    press(window)
+    qtbot.waitUntil(lambda: len(engine.calls) == 1, timeout=10_000)
+    case_id = window.case_id
+    assert case_id is not None
+    qtbot.waitUntil(lambda: services.store.load_transcript(case_id) is not None, timeout=10_000)
+    assert window._phase is dictation_window.Phase.LISTENING  # still held
+    assert engine.phases_at_call == [dictation_window.Phase.LISTENING]
+    assert window.editor.toPlainText() == ""  # the text comes at release
+    with qtbot.waitSignal(window.text_inserted, timeout=10_000):
+        release(window)
+    assert window.editor.toPlainText() == "Hun fik 2 panodiler."
+    assert len(engine.calls) == 1  # only silence was left at release: nothing more to do
+    wait_idle(qtbot, window)
+    transcript = services.store.load_transcript(case_id)
+    assert transcript is not None and [s.segment_id for s in transcript.segments] == [0]
+
+
+def test_a_second_utterance_follows_the_first_on_the_cases_timeline(
+    build: Build, qtbot: Any
+) -> None:
+    services, window, backend = build(speech(1.0), ("Hun sov godt.", "Hun spiste."))
+    for expected in ("Hun sov godt.", "Hun sov godt. Hun spiste."):
+        press(window)
+        qtbot.waitUntil(lambda: window._phase is dictation_window.Phase.LISTENING)
+        qtbot.waitUntil(lambda: backend.current.waiting_for_audio, timeout=10_000)
+        with qtbot.waitSignal(window.text_inserted, timeout=10_000):
+            release(window)
+        wait_idle(qtbot, window)
+        assert window.editor.toPlainText() == expected
+    case_id = window.case_id
+    assert case_id is not None
+    first, _ = services.store.recordings(case_id)
+    transcript = services.store.load_transcript(case_id)
+    assert transcript is not None
+    assert [s.segment_id for s in transcript.segments] == [0, 1]
+    assert transcript.segments[1].start_s >= first.duration_s - 0.01
+
+
+def test_a_recognition_failure_stops_the_recording_and_says_so(
+    build: Build, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, window, backend = build(speech(1.0) + silence(1.0))
+    engine = engines[-1]
+
+    def crash(audio: Samples, language: str, *, speech_only: bool = True) -> Iterator[Any]:
+        raise RuntimeError("the recogniser broke")
+
+    monkeypatch.setattr(engine, "transcribe", crash)
+    press(window)
+    wait_idle(qtbot, window)  # ends without a release: recording stops with recognition
+    assert backend.current.stopped
+    assert window.banner.isVisible() and window.banner.text().startswith("⚠")
+    assert "Traceback" not in window.banner.text()
+    assert window.editor.toPlainText() == ""
+
+
+def test_every_control_is_named_and_reachable_by_keyboard(build: Build) -> None:
+    _, window, _ = build(speech(1.0), consent=False)
+    assert unnamed_controls(window) == []
+    order = tab_order(window)
+    assert order.index(window.consent_by) < order.index(window.consent_given_button)
+    assert order.index(window.consent_refused_button) < order.index(window.editor)
+    assert window.talk_button not in order  # without consent it cannot be used
+    window.give_consent()
+    assert unnamed_controls(window) == []
+    order = tab_order(window)
+    assert order.index(window.editor) < order.index(window.talk_button)
+    assert order.index(window.talk_button) < order.index(window.copy_button)
+    assert order.index(window.copy_button) < order.index(window.save_button)
+    assert window.state_label.accessibleDescription() == "Ready: hold F8 to dictate"
