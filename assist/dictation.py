@@ -20,7 +20,7 @@ as the case stores them and the drafted, signed note can point at their audio.
 
 Cleaning reuses the drafting core, never a parser of its own: `split_sentences` /
 `clean_sentence` drop fillers, stutters and false starts; `normalise_danish` writes dates,
-clock times and amounts ("klokken elleve" -> "kl. 11.00"); `parse_number_words` reads the
+clock times and amounts ("klokken elleve" -> "kl. 11.00"); `parse_decimal_number` reads the
 remaining number words, which dictation writes as digits ("to panodiler" -> "2 panodiler",
 "fem hundrede milligram" -> "500 mg"). A lone "en"/"et" stays a word (it is the article).
 A number, time, date or amount that rests on a word the recogniser was unsure of (confidence
@@ -43,7 +43,7 @@ from assist.audio.decode import pcm_bytes_to_float32
 from assist.cancel import CancelToken, Progress
 from assist.drafting.cleaning import split_sentences, usable_segments
 from assist.drafting.danish_dates import extract_facts, normalise_danish
-from assist.drafting.danish_numbers import format_thousands, parse_number_words
+from assist.drafting.danish_numbers import format_thousands, parse_decimal_number
 from assist.drafting.structured import sections_by_cues
 from assist.drafting.templates import get_template
 from assist.drafting.types import Draft, DraftSection, DraftSentence
@@ -156,18 +156,12 @@ def digits_for_numbers(text: str) -> str:
     i = 0
     while i < len(tokens):
         run = _phrase_end(text, tokens, i)
-        parsed = parse_number_words(words[i:run], 0)
+        parsed = parse_decimal_number(words[i:run], 0)  # "to komma fem" -> 2,5
         if parsed is None:
             i += 1
             continue
         end, value = parsed
         end += i
-        if end + 1 < run and words[end].lower() == "komma":  # "to komma fem" -> 2,5
-            decimals = parse_number_words(words[end + 1 : run], 0)
-            if decimals is not None and decimals[1] == int(decimals[1]):
-                shown = str(int(decimals[1]))
-                value += int(shown) / 10 ** len(shown)
-                end += 1 + decimals[0]
         if all(_NUMERAL.match(w) for w in words[i:end]) or _is_phrase(words, i, end):
             i = end  # already digits ("12. december", "4.000 kr.")
             continue

@@ -223,7 +223,8 @@ def _mutations(text: str, pool: set[tuple[str, str]]) -> list[tuple[str, str]]:
                 for v in (value + 1, value + 2, value + 3, value * 10 + 7)
                 if ("value", f"{v:g}") not in pool
             )
-            mutated = _replace_once(text, fact.text, f"{new_value:g}")
+            # Written as a Danish note writes it: a decimal comma ("6,4" -> "7,4").
+            mutated = _replace_once(text, fact.text, f"{new_value:g}".replace(".", ","))
         if mutated and mutated != text:
             found.append((kind, mutated))
             done.add(kind)

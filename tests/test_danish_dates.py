@@ -17,7 +17,7 @@ from assist.drafting.danish_numbers import format_thousands, parse_number_words,
         ("klokken halv tre om eftermiddagen", "kl. 14.30 om eftermiddagen"),
         ("klokken fjorten", "kl. 14.00"),
         ("klokken kvart over ni", "kl. 9.15"),
-        ("kvart i syv i aftes", "kl. 6.45 i aftes"),
+        ("kvart i syv i aftes", "kl. 18.45 i aftes"),  # "i aftes": yesterday evening
         ("klokken ti over halv ni", "kl. 8.40"),
         ("klokken fem i halv elleve", "kl. 10.25"),
         ("kl. 10.30", "kl. 10.30"),

@@ -26,7 +26,8 @@ from assist.dictation import (
     digits_for_numbers,
     save_dictation_draft,
 )
-from assist.drafting.verify import UNCERTAIN_WORD_BELOW
+from assist.drafting.types import Draft, DraftSection, DraftSentence
+from assist.drafting.verify import UNCERTAIN_WORD_BELOW, verify_draft
 from assist.engines.worker import EngineCrashed
 from assist.errors import Cancelled
 from assist.jobs.events import Progress, Stage, run
@@ -55,6 +56,8 @@ def segment(segment_id: int, text: str, *, low: frozenset[str] = frozenset(), at
         ("Hun fik fire tusind kroner den tolvte december.", "Hun fik 4.000 kr. 12. december."),
         ("Tusind tak for i dag.", "Tusind tak for i dag."),
         ("Altså, tyve milliliter vand.", "20 ml vand."),
+        ("Blodsukkeret var tre komma en.", "Blodsukkeret var 3,1."),
+        ("Hun faldt kvart i syv i aftes.", "Hun faldt kl. 18.45 i aftes."),
     ],
 )
 def test_spoken_numbers_times_and_doses_are_written_as_digits(spoken: str, written: str) -> None:
@@ -184,6 +187,21 @@ def test_the_draft_cites_dictated_sentences_and_flags_typed_ones() -> None:
     assert dictated.sources == (0,)
     assert [f.kind for f in dictated.flags] == ["uncertain_word"]
     assert typed.sources == () and [f.kind for f in typed.flags] == ["no_source"]
+
+
+def test_decimals_written_as_digits_are_what_the_verifier_reads_in_the_source() -> None:
+    said = ("Temperaturen var otteogtredive komma fem.", "Blodsukkeret var tre komma en.")
+    transcript = Transcript("da", 4.0, "fake", tuple(segment(i, t) for i, t in enumerate(said)))
+    text = clean_dictation(transcript.segments).text
+    assert text == "Temperaturen var 38,5. Blodsukkeret var 3,1."
+    draft = dictation_draft(text, transcript)
+    assert draft.flags == ()  # 38,5 is what was said, not an unsupported 38 and 5
+    changed = dictation_draft("Temperaturen var 38,6.", transcript)
+    assert [f.kind for f in changed.flags] == ["no_source"]
+    wrong_value = DraftSentence("Den var 38,6.", (0,))
+    cited = DraftSection("observation", "Observation", True, (wrong_value,))
+    wrong = verify_draft(Draft(DICTATION_TEMPLATE, "structured", "none", (cited,)), transcript)
+    assert [f.kind for f in wrong.flags] == ["unsupported_number"]
 
 
 def test_dictated_sentences_go_into_the_section_their_words_belong_to() -> None:

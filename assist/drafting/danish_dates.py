@@ -23,6 +23,7 @@ from assist.drafting.danish_numbers import (
     format_thousands,
     numeral_value,
     ordinal_value,
+    parse_decimal_number,
     parse_number_words,
     word_value,
 )
@@ -36,6 +37,7 @@ WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søn
 # Day parts that move a 12-hour reading to the afternoon or evening.
 LATE_DAY_PARTS = (
     ("om", "eftermiddagen"), ("i", "eftermiddag"), ("om", "aftenen"), ("i", "aften"),
+    ("i", "aftes"),
 )  # fmt: skip
 
 _TOKEN = re.compile(r"\d+(?:[.,:/-]\d+)*|[^\W\d_]+(?:'[^\W\d_]*)?")
@@ -332,7 +334,7 @@ def _add_numbers(text: str, lo: int, hi: int, add: Callable[[int, Fact], None]) 
     words = [t.text for t in tokens]
     i = 0
     while i < len(tokens):
-        parsed = parse_number_words(words, i)
+        parsed = parse_decimal_number(words, i)  # "to komma fem" is 2.5, as "2,5" is
         if parsed is None:
             i += 1
             continue

@@ -131,6 +131,23 @@ def parse_number_words(words: list[str], start: int) -> tuple[int, float] | None
     return end, total + current
 
 
+def parse_decimal_number(words: list[str], start: int) -> tuple[int, float] | None:
+    """Like `parse_number_words`, with spoken decimals: "to komma fem" -> 2.5, "otteogtredive
+    komma fem" -> 38.5. After "komma", "en"/"et" is the digit 1 ("tre komma en" -> 3.1)."""
+    parsed = parse_number_words(words, start)
+    if parsed is None:
+        return None
+    end, value = parsed
+    if end + 1 >= len(words) or words[end].lower() != "komma":
+        return parsed
+    after = ["1" if w.lower() in ARTICLES else w for w in words[end + 1 :]]
+    decimals = parse_number_words(after, 0)
+    if decimals is None or decimals[1] != int(decimals[1]):
+        return parsed
+    shown = str(int(decimals[1]))
+    return end + 1 + decimals[0], value + int(shown) / 10 ** len(shown)
+
+
 def format_thousands(value: float) -> str:
     """4000 -> "4.000", 1250.5 -> "1.250,50" (Danish grouping)."""
     whole = int(value)
