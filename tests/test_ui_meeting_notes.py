@@ -535,3 +535,55 @@ def test_alt_n_clashes_with_nothing_in_the_main_window(qtbot: Any, services: App
     qtbot.keyClick(view.stop_button, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: view.notes_panel.box.hasFocus())
     stop(qtbot, view)
+
+
+# ---- from the panel to the DOCX ------------------------------------------------------------
+
+
+def test_a_note_typed_while_recording_is_drafted_signed_and_marked_in_the_docx(
+    qtbot: Any, services: AppServices, tmp_path: Path
+) -> None:
+    import docx
+    from test_ui_draft import check_all_flags, write_assessment
+
+    from assist.casework import export_case
+
+    case_id = new_case(services)
+    view = recording_view(qtbot, services, case_id)
+    mic = start(qtbot, view, services)
+    record(qtbot, view, mic, 2)
+    qtbot.keyClicks(view.notes_panel.box, "Vil ikke flytte")
+    press_enter(qtbot, view.notes_panel.box)
+    wait_notes(qtbot, services, case_id, 1)
+    stop(qtbot, view)
+    said = (Segment(0, 0.0, 3.0, "Jeg har svært ved at betale huslejen.", 0.9),)
+    services.store.save_transcript(case_id, Transcript("da", 3.0, "fake-asr", said))
+
+    draft = DraftView(services)
+    qtbot.addWidget(draft)
+    draft.resize(1000, 900)
+    draft.show()
+    draft.set_case(case_id)
+    draft.make_button.click()
+    qtbot.waitUntil(lambda: not draft.is_busy() and "situation" in draft._editors, timeout=10_000)
+    noted = "Sagsbehandlerens notat: Vil ikke flytte."
+    qtbot.waitUntil(lambda: noted in draft.editor("situation").text(), timeout=5000)
+    put_cursor_in(draft, noted)
+    items = [draft.sources_list.item(i).text() for i in range(draft.sources_list.count())]
+    assert items == ["✎ Caseworker's note 1 (00:03): Vil ikke flytte"]
+    write_assessment(draft, qtbot)
+    check_all_flags(draft, qtbot)
+    draft.sign_button.click()
+    dialog = draft.sign_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.name, "Anne Hansen")
+    dialog.sign_button.click()
+    qtbot.waitUntil(lambda: draft.signed_banner.isVisible(), timeout=10_000)
+
+    path = tmp_path / "notat.docx"
+    export_case(services.store, case_id, docx_path=path)
+    paragraphs = [p.text for p in docx.Document(str(path)).paragraphs]
+    assert any(noted in p for p in paragraphs)
+    assert any("Jeg har svært ved at betale huslejen." in p for p in paragraphs)
+    statement = next(p for p in paragraphs if "Første udkast" in p)
+    assert "sagsbehandlerens egne notater skrevet under mødet" in statement
