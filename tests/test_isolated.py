@@ -47,3 +47,14 @@ def test_a_meeting_end_to_end_with_the_real_models(asr_model: object, tmp_path: 
     """New meeting, record through the virtual microphone, real transcription, draft, sign,
     export, the DOCX read back, and the user actions counted (`isolated/check_end_to_end.py`)."""
     _run_isolated("check_end_to_end.py", tmp_path)  # asr_model: skipped here without models
+
+
+@pytest.mark.slow
+@pytest.mark.models
+def test_dictation_through_a_real_microphone_with_the_real_model(
+    asr_model: object, tmp_path: Path
+) -> None:
+    """F8 held while real Danish speech plays into the virtual microphone, the real whisper
+    model, clean text at the cursor, its audio and sources in the case
+    (`isolated/check_real_dictation.py`)."""
+    _run_isolated("check_real_dictation.py", tmp_path)
