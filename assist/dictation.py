@@ -43,7 +43,11 @@ from assist.audio.decode import pcm_bytes_to_float32
 from assist.cancel import CancelToken, Progress
 from assist.drafting.cleaning import split_sentences, usable_segments
 from assist.drafting.danish_dates import extract_facts, normalise_danish
-from assist.drafting.danish_numbers import format_thousands, parse_decimal_number
+from assist.drafting.danish_numbers import (
+    format_thousands,
+    join_spoken_digits,
+    parse_decimal_number,
+)
 from assist.drafting.structured import sections_by_cues
 from assist.drafting.templates import get_template
 from assist.drafting.types import Draft, DraftSection, DraftSentence
@@ -149,6 +153,7 @@ def _phrase_end(text: str, tokens: list[re.Match[str]], start: int) -> int:
 def digits_for_numbers(text: str) -> str:
     """Number words still spelled out after `normalise_danish` written as digits, with a unit
     after them written short; numerals and everything else are kept as they are."""
+    text = join_spoken_digits(text)  # "ring et, et, to" -> "ring 112"
     tokens = list(_TOKEN.finditer(text))
     words = [t.group(0) for t in tokens]
     pieces: list[str] = []

@@ -58,6 +58,9 @@ def segment(segment_id: int, text: str, *, low: frozenset[str] = frozenset(), at
         ("Altså, tyve milliliter vand.", "20 ml vand."),
         ("Blodsukkeret var tre komma en.", "Blodsukkeret var 3,1."),
         ("Hun faldt kvart i syv i aftes.", "Hun faldt kl. 18.45 i aftes."),
+        ("Hvis han kaster op, skal I ringe et, et, to.", "Hvis han kaster op, skal I ringe 112."),
+        ("Nummeret er fire fem seks syv.", "Nummeret er 4567."),
+        ("Hun talte en, to, tre.", "Hun talte en, 2, 3."),  # counting: no number to dial
     ],
 )
 def test_spoken_numbers_times_and_doses_are_written_as_digits(spoken: str, written: str) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from assist.drafting.danish_numbers import (
     format_thousands,
+    join_spoken_digits,
     numeral_value,
     ordinal_value,
     parse_decimal_number,
@@ -294,7 +295,8 @@ _AMOUNT_RE = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?)
 
 def extract_facts(text: str) -> list[Fact]:
     """Dates, times, amounts and other numbers in `text` (normalised first), in order."""
-    normalised = normalise_danish(text).lower()
+    # Digits said one by one ("ring et, et, to") are the number they spell, as dictation writes it.
+    normalised = join_spoken_digits(normalise_danish(text)).lower()
     facts: list[tuple[int, Fact]] = []
     taken: list[tuple[int, int]] = []
 

@@ -148,6 +148,31 @@ def parse_decimal_number(words: list[str], start: int) -> tuple[int, float] | No
     return end + 1 + decimals[0], value + int(shown) / 10 ** len(shown)
 
 
+_DIGIT_WORDS = {
+    "nul": "0", "en": "1", "et": "1", "to": "2", "tre": "3", "fire": "4",
+    "fem": "5", "seks": "6", "syv": "7", "otte": "8", "ni": "9",
+}  # fmt: skip
+_DIGIT = rf"(?:{'|'.join(_DIGIT_WORDS)}|\d)"
+# A number said digit by digit after a word that calls for one: "ring et, et, to" is 112,
+# "nummeret er fire fem seks" is 456. Without such a word "en, to, tre" is counting.
+_SPOKEN_DIGITS = re.compile(
+    rf"(?<!\w)(?P<cue>(?:ring\w*|nummer\w*|telefon\w*|tlf\.?|tast\w*)\s+(?:(?:er|på|til)\s+)?)"
+    rf"(?P<run>{_DIGIT}(?:(?:\s*,\s*|\s+){_DIGIT}){{2,}})(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def join_spoken_digits(text: str) -> str:
+    """Digits said one by one after "ring", "nummer", "telefon", "tast" written as one number:
+    "der skal ringes et, et, to" -> "der skal ringes 112"."""
+
+    def joined(match: re.Match[str]) -> str:
+        items = re.split(r"\s*,\s*|\s+", match.group("run"))
+        return match.group("cue") + "".join(_DIGIT_WORDS.get(i.lower(), i) for i in items)
+
+    return _SPOKEN_DIGITS.sub(joined, text)
+
+
 def format_thousands(value: float) -> str:
     """4000 -> "4.000", 1250.5 -> "1.250,50" (Danish grouping)."""
     whole = int(value)
