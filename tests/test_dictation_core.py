@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -381,3 +383,20 @@ def test_a_keeper_made_at_key_down_puts_segments_after_earlier_recordings(
         assert result.sentences[0].start_s == pytest.approx(2.0)
     finally:
         store.close()
+
+
+NUMBER_WORDS = frozenset(
+    ["to", "tre", "fire", "fem", "seks", "syv", "otte", "ni", "ti", "elleve", "tolv", "tretten", "fjorten", "femten", "seksten", "sytten", "atten", "nitten", "tyve", "tredive", "fyrre", "halvtreds", "tres", "halvfjerds", "firs", "halvfems", "hundrede", "tusind", "halvanden", "komma"]
+)
+
+
+@pytest.mark.parametrize(
+    "name", ["pn01_hjemmepleje", "pn02_plejecenter", "pn03_diktat_kort", "ho_pn04_diabetes"]
+)
+def test_every_number_of_a_dictated_care_note_comes_out_as_digits(name: str) -> None:
+    path = Path(__file__).parents[1] / "bench" / "drafting_eval" / f"{name}.json"
+    transcript = Transcript.from_dict(json.loads(path.read_text("utf-8")))
+    text = clean_dictation(transcript.segments).text
+    left = [w for w in re.findall(r"[a-zæøå]+", text.lower()) if w in NUMBER_WORDS]
+    assert left == [], text
+    assert re.search(r"\d", text)
