@@ -386,8 +386,13 @@ def test_a_keeper_made_at_key_down_puts_segments_after_earlier_recordings(
 
 
 NUMBER_WORDS = frozenset(
-    ["to", "tre", "fire", "fem", "seks", "syv", "otte", "ni", "ti", "elleve", "tolv", "tretten", "fjorten", "femten", "seksten", "sytten", "atten", "nitten", "tyve", "tredive", "fyrre", "halvtreds", "tres", "halvfjerds", "firs", "halvfems", "hundrede", "tusind", "halvanden", "komma"]
-)
+    {
+        "to", "tre", "fire", "fem", "seks", "syv", "otte", "ni", "ti", "elleve", "tolv",
+        "tretten", "fjorten", "femten", "seksten", "sytten", "atten", "nitten", "tyve",
+        "tredive", "fyrre", "halvtreds", "tres", "halvfjerds", "firs", "halvfems", "hundrede",
+        "tusind", "halvanden", "komma",
+    }
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(
