@@ -5,7 +5,7 @@ monitors), fed with real Danish speech by `paplay`.
 QtMultimedia connects to the sound server the first time it is used in a process and aborts the
 process when that server goes away, so these tests live in `tests/isolated/` and each file runs
 in a process of its own (`tests/test_isolated.py`). Import the fixtures into the test module:
-`from pulse_support import pulse, pulse_server`.
+`from pulse_support import pulse, pulse_server` (and `real_services` for the real engines).
 """
 
 from __future__ import annotations
@@ -129,6 +129,44 @@ def pulse(pulse_server: PulseServer) -> Iterator[tuple[PulseServer, str]]:
         yield pulse_server, source_module
     finally:
         pulse_server.run("unload-module", source_module, check=False)
+
+
+def play_to_end(qtbot: Any, server: PulseServer, wav: Path, timeout_ms: int = 90_000) -> None:
+    """Play `wav` into the virtual microphone and wait until paplay has played all of it."""
+    player = server.play(wav)
+    try:
+        qtbot.waitUntil(lambda: player.poll() is not None, timeout=timeout_ms)
+    finally:
+        if player.poll() is None:
+            player.kill()
+            player.wait(5)
+    assert player.returncode == 0
+
+
+@pytest.fixture
+def real_services(
+    asr_model: Any, tmp_path: Path, pulse: tuple[PulseServer, str], qapp: Any
+) -> Iterator[AppServices]:
+    """A temporary case store with the real engines (the installed models, in workers) and the
+    real microphone backend on the private server."""
+    from ui_support import make_services
+
+    from assist.jobs.engines import EngineHub
+    from ui.app import preload_job_modules
+    from ui.audio import QtMicrophoneBackend
+
+    preload_job_modules()  # as `assist gui` does before its window shows
+    built = make_services(tmp_path / "app", microphones=QtMicrophoneBackend())
+    built.engines.close()
+    built.engines = EngineHub(exclusive=True)
+    try:
+        yield built
+    finally:
+        built.runner.shutdown()
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.processEvents()
+        built.close()
 
 
 def virtual_microphone(qtbot: Any, services: AppServices) -> str:

@@ -13,24 +13,21 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import docx
 import pytest
 from helpers.fake_microphone import SAMPLE_WAV
-from pulse_support import SAMPLE_S, PulseServer, virtual_microphone
+from pulse_support import SAMPLE_S, PulseServer, play_to_end, virtual_microphone
 from pulse_support import pulse as pulse  # fixtures, used by name
 from pulse_support import pulse_server as pulse_server
+from pulse_support import real_services as real_services
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
-from ui_support import make_services
 
-from assist.jobs.engines import EngineHub
 from assist.settings import set_user_value
-from ui.app import preload_job_modules
 from ui.context import AppServices
 from ui.main_window import MainWindow
 from ui.new_meeting import NewMeetingDialog
@@ -53,26 +50,9 @@ CASE_DETAILS = frozenset({"type the case title", "type the participants"})
 
 
 @pytest.fixture
-def services(
-    asr_model: Any,
-    tmp_path: Path,
-    pulse: tuple[PulseServer, str],
-    qapp: Any,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[AppServices]:
+def services(real_services: AppServices) -> AppServices:
     """A temporary case store with the real engines and the real microphone backend."""
-    from ui.audio import QtMicrophoneBackend
-
-    preload_job_modules()  # as `assist gui` does before its window shows
-    built = make_services(tmp_path / "app", microphones=QtMicrophoneBackend())
-    built.engines.close()
-    built.engines = EngineHub(exclusive=True)  # the real model store, models in workers
-    try:
-        yield built
-    finally:
-        built.runner.shutdown()
-        QApplication.processEvents()
-        built.close()
+    return real_services
 
 
 def visible_buttons(widget: QWidget, text: str) -> list[QPushButton]:
@@ -160,14 +140,7 @@ def test_a_recorded_meeting_becomes_a_signed_exported_note(
         pytest.fail(f"not recording: {recording.state_label.text()!r} {recording.banner.text()!r}")
 
     # 2. Real speech into the virtual microphone; live segments appear while it records.
-    player = server.play(SAMPLE_WAV)
-    try:
-        qtbot.waitUntil(lambda: player.poll() is not None, timeout=90_000)
-    finally:
-        if player.poll() is None:
-            player.kill()
-            player.wait(5)
-    assert player.returncode == 0
+    play_to_end(qtbot, server, SAMPLE_WAV)
     qtbot.wait(1000)  # the sound server's last buffers reach the capture
     live_segments = recording.transcript_list.count()
     assert live_segments >= 3, "no live transcript while recording"

@@ -8,23 +8,20 @@ Slow and needs the models; runs in a process of its own (`tests/test_isolated.py
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pulse_support import PulseServer, virtual_microphone
+from pulse_support import PulseServer, play_to_end, virtual_microphone
 from pulse_support import pulse as pulse  # fixtures, used by name
 from pulse_support import pulse_server as pulse_server
+from pulse_support import real_services as real_services
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
-from ui_support import make_services
 
 from assist.casework import load_case_note
-from assist.jobs.engines import EngineHub
 from assist.settings import set_user_value
-from ui.app import preload_job_modules
 from ui.context import AppServices
 from ui.dictation_window import DictationWindow
 
@@ -39,21 +36,8 @@ HEARD_WORDS = ("tegning", "sol", "hat", "skolen")
 
 
 @pytest.fixture
-def services(
-    asr_model: Any, tmp_path: Path, pulse: tuple[PulseServer, str], qapp: Any
-) -> Iterator[AppServices]:
-    from ui.audio import QtMicrophoneBackend
-
-    preload_job_modules()
-    built = make_services(tmp_path / "app", microphones=QtMicrophoneBackend())
-    built.engines.close()
-    built.engines = EngineHub(exclusive=True)  # the real model store, models in workers
-    try:
-        yield built
-    finally:
-        built.runner.shutdown()
-        QApplication.processEvents()
-        built.close()
+def services(real_services: AppServices) -> AppServices:
+    return real_services
 
 
 def f8(window: DictationWindow, kind: QEvent.Type) -> None:
@@ -77,13 +61,7 @@ def test_held_f8_over_real_speech_gives_clean_text_with_its_audio(
 
     f8(window, QEvent.Type.KeyPress)
     qtbot.waitUntil(lambda: window.state_label.text() == "● Listening", timeout=60_000)
-    player = server.play(danish_speech / CLIP)
-    try:
-        qtbot.waitUntil(lambda: player.poll() is not None, timeout=60_000)
-    finally:
-        if player.poll() is None:
-            player.kill()
-    assert player.returncode == 0
+    play_to_end(qtbot, server, danish_speech / CLIP, timeout_ms=60_000)
     qtbot.wait(400)  # the sound server's last buffer reaches the capture
     with qtbot.waitSignal(window.text_inserted, timeout=60_000) as inserted:
         f8(window, QEvent.Type.KeyRelease)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 from helpers.fake_microphone import SAMPLE_WAV
-from pulse_support import SAMPLE_S, PulseServer, virtual_microphone
+from pulse_support import SAMPLE_S, PulseServer, play_to_end, virtual_microphone
 from pulse_support import pulse as pulse
 from pulse_support import pulse_server as pulse_server
 from PySide6.QtWidgets import QApplication
@@ -64,13 +64,7 @@ def test_real_capture_records_the_played_speech_into_the_case(
 ) -> None:
     server, _ = pulse
     view, case_id = start_recording(qtbot, services)
-    player = server.play(SAMPLE_WAV)
-    try:
-        qtbot.waitUntil(lambda: player.poll() is not None, timeout=90_000)
-    finally:
-        if player.poll() is None:
-            player.kill()
-    assert player.returncode == 0
+    play_to_end(qtbot, server, SAMPLE_WAV)
     qtbot.wait(500)  # the sound server's last buffer reaches the capture
     with qtbot.waitSignal(view.recording_finished, timeout=60_000):
         view.stop_button.click()
