@@ -200,3 +200,24 @@ def test_a_name_said_elsewhere_is_flagged_with_that_hint() -> None:
         _draft(("Emma har ikke set sin far siden sommer.", (1,))), transcript
     ).flags
     assert [(f.kind, f.detail) for f in flags] == [("unsupported_name", "Emma (nævnt andetsteds)")]
+
+
+@pytest.mark.parametrize(
+    ("said", "drafted", "flagged"),
+    [
+        ("Blodsukkeret var seks komma fire.", "Blodsukkeret var 6,4.", False),
+        ("Blodsukkeret var seks komma fire.", "Blodsukkeret var 7,4.", True),
+        # A decimal point as English writes it, which a language model may: compared, not missed.
+        ("Blodsukkeret var seks komma fire.", "Blodsukkeret var 6.4.", False),
+        ("Blodsukkeret var seks komma fire.", "Blodsukkeret var 7.4.", True),
+        ("Vi ses den tolvte december.", "Vi ses den 12.12.", False),
+        ("Vi ses den tolvte december.", "Vi ses den 13.12.", True),
+        ("Vi ses klokken halv otte.", "Vi ses 7.30.", False),
+    ],
+)
+def test_numbers_are_compared_whatever_notation_the_draft_uses(
+    said: str, drafted: str, flagged: bool
+) -> None:
+    verified = verify_draft(_draft((drafted, (0,))), _transcript(said))
+    kinds = [f.kind for f in verified.flags]
+    assert bool([k for k in kinds if k.startswith("unsupported")]) == flagged, kinds

@@ -38,6 +38,9 @@ ARTICLES = frozenset({"en", "et"})
 _UNIT_ALTERNATION = "|".join(sorted((u for u in UNITS if u != "nul"), key=len, reverse=True))
 _COMPOUND = re.compile(rf"^({_UNIT_ALTERNATION})og(\w+)$")
 _NUMERAL = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$|^\d+(?:,\d+)?$")
+# "7.4", "38.5": a decimal point as English writes it (a language model may). Not Danish, but a
+# number all the same, so the verifier compares it; a dot before three digits groups thousands.
+_POINT_DECIMAL = re.compile(r"^\d+\.\d{1,2}$")
 
 
 def word_value(word: str) -> int | None:
@@ -67,7 +70,10 @@ def ordinal_value(word: str) -> int | None:
 
 
 def numeral_value(token: str) -> float | None:
-    """ "4.000" -> 4000, "12,5" -> 12.5 (Danish: a dot groups thousands, a comma is decimal)."""
+    """ "4.000" -> 4000, "12,5" -> 12.5 (Danish: a dot groups thousands, a comma is decimal);
+    "7.4" -> 7.4 (a decimal point before one or two digits)."""
+    if _POINT_DECIMAL.match(token):
+        return float(token)
     if not _NUMERAL.match(token):
         return None
     return float(token.replace(".", "").replace(",", "."))

@@ -105,11 +105,15 @@ def _value_pool(facts: list[Fact]) -> dict[str, set[str]]:
             pool["value"].add(fact.value)
         elif fact.kind == "date":
             pool["date"].add(fact.value)
-            pool["value"].add(fact.value.split(".")[0])
+            # The day, and the date as digits ("12.12" written for "den tolvte december").
+            pool["value"].update({fact.value.split(".")[0], f"{float(fact.value):g}"})
         elif fact.kind == "time":
             pool["time"].add(fact.value)
             hour, minute = fact.value.split(".")
-            pool["value"].update({hour, str(int(hour) + 12), str(int(minute))})
+            # Also the time written without "kl." ("7.30"), which reads as a number.
+            pool["value"].update(
+                {hour, str(int(hour) + 12), str(int(minute)), f"{float(fact.value):g}"}
+            )
         else:
             pool[fact.kind].add(fact.value)
     return pool
