@@ -1,22 +1,19 @@
 """Dictation for care staff (push-to-talk): one utterance in, clean Danish text out.
 
-    result = run(dictate_utterance(pcm, engines.asr(None), keep=save_segment))
+    session = RecordingSession(mic_blocks, case=CaseTarget(...),
+                               live=lambda: LiveTranscriber(engine, settings=DICTATION_LIVE))
+    result = clean_dictation(run(session.run()).segments)
     result.text        # "2 panodiler kl. 11.00."  (from "øh to panodiler klokken elleve")
     result.sentences   # each with the ids of its segments, its audio span, uncertain numbers
     note = save_dictation_draft(store, case_id, edited_text)   # the case's draft, verified
 
-While the key is held, the audio is transcribed as it arrives (`DictationStream`, on
-`assist.asr.live.LiveTranscriber`): a stretch of speech followed by a short pause is final and
-transcribed once, during the hold; so after release only the last few seconds are left, and
-release-to-text does not grow with the length of the utterance:
-
-    feed = BlockQueue()            # a sink of the recording; never makes it wait
-    result = run(dictate_stream(feed.blocks(cancel), engine, keep=save_segment, cancel=cancel))
-
-`dictate_utterance` transcribes a whole utterance at once after the fact (the same
-`DictatedText`). Each recognised segment goes to `keep` first (the app saves it into the
-case, which renumbers it and puts it on the case's timeline), so every sentence cites segments
-as the case stores them and the drafted, signed note can point at their audio.
+An utterance is a recording of the case with live transcription, as a meeting is, with
+`DICTATION_LIVE`'s short pauses and chunks: a stretch of speech followed by a short pause is
+transcribed while the key is still held, so after release only the last few seconds are left
+and release-to-text does not grow with the length of the utterance. The recording saves each
+segment on the case's timeline, so every sentence cites segments as the case stores them and
+the drafted, signed note can point at their audio. `dictate_utterance` transcribes a whole
+utterance after the fact instead (the benchmark's comparison), handing each segment to `keep`.
 
 Cleaning reuses the drafting core, never a parser of its own: `split_sentences` /
 `clean_sentence` drop fillers, stutters and false starts; `normalise_danish` writes dates,
@@ -30,14 +27,13 @@ verifier finds it: the fact disappears when that word is masked.
 
 from __future__ import annotations
 
-import queue
 import re
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from assist.asr.engine import AsrEngine
-from assist.asr.live import LiveSettings, LiveTranscriber, SpeechDetector
+from assist.asr.live import LiveSettings
 from assist.asr.transcribe import transcribe
 from assist.audio.decode import pcm_bytes_to_float32
 from assist.cancel import CancelToken, Progress
@@ -52,28 +48,20 @@ from assist.drafting.structured import sections_by_cues
 from assist.drafting.templates import get_template
 from assist.drafting.types import Draft, DraftSection, DraftSentence
 from assist.drafting.verify import UNCERTAIN_WORD_BELOW, verify_draft
-from assist.errors import AssistError
 from assist.jobs.events import Event, Stage
-from assist.store.recording import CONSENT_WITHDRAWN_STOP
 from assist.transcript import Segment, Transcript
 
 if TYPE_CHECKING:
     from assist.casework import CaseNote
     from assist.store.cases import CaseStore
-    from assist.store.values import RecordingInfo
 
 __all__ = [
     "DICTATION_LIVE",
     "DICTATION_TEMPLATE",
-    "BlockQueue",
     "DictatedSentence",
     "DictatedText",
-    "DictationStream",
-    "SegmentStore",
     "UncertainNumber",
-    "case_keeper",
     "clean_dictation",
-    "dictate_stream",
     "dictate_utterance",
     "dictation_draft",
     "digits_for_numbers",
@@ -81,7 +69,6 @@ __all__ = [
 ]
 
 DICTATION_TEMPLATE = "plejenotat"
-STAGE_LISTEN = "dictation.listen"  # the key is held: speech is transcribed as it ends
 STAGE_TRANSCRIBE = "dictation.transcribe"
 STAGE_CLEAN = "dictation.clean"
 
@@ -249,24 +236,6 @@ def clean_dictation(segments: Iterable[Segment]) -> DictatedText:
 Keep = Callable[[Segment], Segment | None]
 
 
-class SegmentStore(Protocol):
-    """The part of the case store that keeps an utterance's segments (`CaseStore` has it)."""
-
-    def recordings(self, case_id: str) -> list[RecordingInfo]: ...
-
-    def consent_status(self, case_id: str) -> str: ...
-
-    def append_segment(
-        self,
-        case_id: str,
-        segment: Segment,
-        time_offset_s: float = 0.0,
-        *,
-        model: str | None = None,
-        model_sha256: str = "",
-    ) -> Segment: ...
-
-
 def dictate_utterance(
     pcm: bytes,
     engine: AsrEngine,
@@ -300,167 +269,9 @@ def dictate_utterance(
 # Whisper's fallback re-decoding makes such guesses slow too. Each chunk is heard with 3 s of
 # the audio before it as context: WER 0.33 (tight speech 0.28) against 0.35 (0.37) without,
 # while 8 s (the meeting default) made the last chunk up to 2.5 s slow.
-DICTATION_LIVE = LiveSettings(
-    check_every_s=0.5, min_pause_s=0.6, max_utterance_s=8.0, lead_in_s=0.2, context_s=3.0
-)
-_END_OF_AUDIO = object()
-_POLL_S = 0.1
-
-
-class BlockQueue:
-    """The recorded blocks, from the recording's thread to the transcription's thread.
-
-    An AudioSink for `RecordingSession(sinks=[...])`: `write` only queues (the recording never
-    waits for recognition), `close` (the recording ended, or it failed: safe twice) ends
-    `blocks()`. Thread-safe."""
-
-    def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._closed = False
-        self.received_bytes = 0  # written by the recording's thread
-
-    def write(self, pcm: bytes) -> None:
-        self.received_bytes += len(pcm)
-        self._queue.put(pcm)
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._queue.put(_END_OF_AUDIO)
-
-    def blocks(self, cancel: CancelToken | None = None) -> Iterator[bytes]:
-        """Each block as it comes, until `close()`; raises Cancelled when `cancel` is set."""
-        cancel = cancel or CancelToken()
-        while True:
-            cancel.raise_if_cancelled()
-            try:
-                item = self._queue.get(timeout=_POLL_S)
-            except queue.Empty:
-                continue
-            if item is _END_OF_AUDIO:
-                return
-            assert isinstance(item, bytes)
-            yield item
-
-
-class DictationStream:
-    """One utterance transcribed while it is spoken: `feed` each block while the key is held
-    (a finished stretch of speech is transcribed then and its segments kept), `finish()` at
-    release transcribes only what is left and returns the clean text.
-
-    Synchronous: whoever calls `feed` does the recognition, so call it on a worker that is not
-    the recording's. A recogniser crash is retried once by `LiveTranscriber`; audio it still
-    could not transcribe makes `finish()` raise EngineCrashed (segments kept so far stay kept)."""
-
-    def __init__(
-        self,
-        engine: AsrEngine,
-        *,
-        language: str = "da",
-        keep: Keep | None = None,
-        settings: LiveSettings = DICTATION_LIVE,
-        detector: SpeechDetector | None = None,
-    ) -> None:
-        self._live = LiveTranscriber(
-            engine, language=language, detector=detector, settings=settings
-        )
-        self._keep = keep
-        self._kept: list[Segment] = []
-
-    @property
-    def received_s(self) -> float:
-        return self._live.received_s
-
-    @property
-    def pending_s(self) -> float:
-        """Audio received but not yet transcribed (or dropped as silence)."""
-        return self._live.pending_s
-
-    @property
-    def kept(self) -> tuple[Segment, ...]:
-        return tuple(self._kept)
-
-    def feed(self, pcm: bytes) -> list[Segment]:
-        """One block of 16 kHz mono s16le PCM; returns the segments kept because of it."""
-        return self._keep_all(self._live.feed(pcm))
-
-    def finish(self) -> DictatedText:
-        self._keep_all(self._live.finish())
-        if self._live.missed_s > 0 and self._live.interruptions:
-            raise self._live.interruptions[-1]
-        return clean_dictation(self._kept)
-
-    def _keep_all(self, segments: list[Segment]) -> list[Segment]:
-        kept: list[Segment] = []
-        for segment in segments:
-            stored = segment if self._keep is None else self._keep(segment)
-            if stored is not None:
-                kept.append(stored)
-        self._kept.extend(kept)
-        return kept
-
-
-def dictate_stream(
-    blocks: Iterable[bytes],
-    engine: AsrEngine,
-    *,
-    language: str = "da",
-    keep: Keep | None = None,
-    settings: LiveSettings = DICTATION_LIVE,
-    detector: SpeechDetector | None = None,
-    cancel: CancelToken | None = None,
-) -> Generator[Event, None, DictatedText]:
-    """The job of one utterance while it is recorded: `blocks` as they are recorded (e.g.
-    `BlockQueue.blocks(cancel)`), each fed to a `DictationStream`; when they end (the key was
-    released and the recording stopped) the rest is transcribed and the clean text returned,
-    the same `DictatedText` as `dictate_utterance`. Yields Stage "dictation.listen", then
-    "dictation.transcribe" at release and "dictation.clean". Raises Cancelled when `cancel`
-    is set (segments kept so far stay kept)."""
-    cancel = cancel or CancelToken()
-    stream = DictationStream(
-        engine, language=language, keep=keep, settings=settings, detector=detector
-    )
-    yield Stage(STAGE_LISTEN)
-    for block in blocks:
-        cancel.raise_if_cancelled()
-        stream.feed(block)
-    cancel.raise_if_cancelled()
-    yield Stage(STAGE_TRANSCRIBE)
-    result = stream.finish()
-    yield Stage(STAGE_CLEAN)
-    return result
-
-
-def case_keeper(
-    store: SegmentStore, case_id: str, model: str, model_sha256: str = ""
-) -> Keep:
-    """Keep each segment of the utterance just recorded on `case_id` in the case, where the
-    recording put its audio: after the case's earlier recordings, as `CaseRecording` does.
-    A segment is not kept (None) once consent is withdrawn.
-
-    The offset is looked up at the first segment, not here: a keeper made when the key goes
-    down (for `dictate_stream`) is used only once this utterance's recording has started."""
-    offsets: list[float] = []
-
-    def offset_s() -> float:
-        if not offsets:
-            recordings = store.recordings(case_id)
-            offsets.append(sum(r.duration_s for r in recordings[:-1]))  # the last: this one
-        return offsets[0]
-
-    def keep(segment: Segment) -> Segment | None:
-        if store.consent_status(case_id) != "given":
-            return None
-        try:
-            return store.append_segment(
-                case_id, segment, offset_s(), model=model, model_sha256=model_sha256
-            )
-        except AssistError as error:
-            if error.code != CONSENT_WITHDRAWN_STOP.code:
-                raise
-            return None
-
-    return keep
+# The pause and the chunk length are the meetings' own (LiveSettings' defaults); only the context
+# is shorter.
+DICTATION_LIVE = LiveSettings(context_s=3.0)
 
 
 # ---- the note ---------------------------------------------------------------------------------

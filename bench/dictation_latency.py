@@ -8,13 +8,13 @@ loads it when it opens. Each utterance is real Danish read speech: the six NST c
 ../shared/fixtures/danish-speech/ (one speaker each, 16 kHz) joined end to end with 0.3 s of
 faint noise between them, repeated and cut to 3, 10 and 30 s.
 
-What is timed is what the window does. While the key is "held", a feeder thread delivers the
-utterance in 0.1 s blocks at real-time pace (each block when it would have been spoken) into a
-`BlockQueue`, as the recording job does; the transcription job `dictate_stream` runs on the
-main thread at the same time, taking the real CPU time it takes while audio arrives (so a
-chunk still being transcribed at release is waited for). Release is the moment the last block
-is delivered; timed is release until the clean text is returned. Saving segments into the case
-(a few sealed SQLite rows) is not included. Each run also times the old path (the whole
+What is timed is what the window does. While the key is "held", the "microphone" delivers the
+utterance in 0.1 s blocks at real-time pace (each block when it would have been spoken) to a
+`RecordingSession` with live transcription at `DICTATION_LIVE`, whose recognition thread works
+at the same time, taking the real CPU time it takes while audio arrives (so a chunk still being
+transcribed at release is waited for). Release is the moment the last block is delivered; timed
+is release until the session has ended and its segments are clean text. Saving segments into
+the case (a few sealed SQLite rows) is not included. Each run also times the old path (the whole
 utterance transcribed after release, `dictate_utterance`) right after, so both meet the same
 machine: this VM's speed drifts by up to 2x within an hour.
 
@@ -35,16 +35,18 @@ import json
 import os
 import platform
 import statistics
-import threading
 import time
+from collections.abc import Iterator
 
 import numpy as np
 from asr_common import RATE, load_clips, wer
 
 from assist.asr.engine import AsrEngine
-from assist.dictation import DICTATION_LIVE, BlockQueue, dictate_stream, dictate_utterance
+from assist.asr.live import LiveTranscriber
+from assist.dictation import DICTATION_LIVE, clean_dictation, dictate_utterance
 from assist.jobs.engines import EngineHub
 from assist.jobs.events import run
+from assist.jobs.recording import RecordingSession
 from assist.settings import load_settings
 
 GAP_S = 0.3
@@ -98,26 +100,25 @@ def accuracy_sets() -> dict[str, list[tuple[bytes, str]]]:
 
 
 def held(pcm: bytes, engine: AsrEngine, *, realtime: bool = True) -> tuple[float, str, str]:
-    """Dictate `pcm` as if spoken while the key is held: (release-to-text s, clean text, raw
-    recognised text)."""
-    feed = BlockQueue()
+    """Dictate `pcm` as if spoken while the key is held, through the window's own path (a
+    `RecordingSession` with live transcription at `DICTATION_LIVE`): (release-to-text s, clean
+    text, raw recognised text)."""
     released: list[float] = []
 
-    def speak() -> None:
+    def microphone() -> Iterator[bytes]:
         started = time.perf_counter()
         for start in range(0, len(pcm), BLOCK_BYTES):
             if realtime:  # a block is there once it has been spoken
                 due = started + min(start + BLOCK_BYTES, len(pcm)) / (2 * RATE)
                 time.sleep(max(0.0, due - time.perf_counter()))
-            feed.write(pcm[start : start + BLOCK_BYTES])
-        released.append(time.perf_counter())
-        feed.close()
+            yield pcm[start : start + BLOCK_BYTES]
+        released.append(time.perf_counter())  # the key is let go
 
-    speaker = threading.Thread(target=speak, name="bench-speaker")
-    speaker.start()
-    result = run(dictate_stream(feed.blocks(), engine))
+    session = RecordingSession(
+        microphone(), live=lambda: LiveTranscriber(engine, settings=DICTATION_LIVE)
+    )
+    result = clean_dictation(run(session.run()).segments)
     done = time.perf_counter()
-    speaker.join()
     return done - released[0], result.text, " ".join(s.text.strip() for s in result.segments)
 
 

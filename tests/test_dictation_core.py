@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -13,16 +14,11 @@ import pytest
 from helpers.store_support import make_keys, open_store
 
 from assist.asr.engine import EngineSegment, EngineWord, FakeAsrEngine, Samples
-from assist.asr.live import EnergySpeechDetector, SpeechDetector
-from assist.cancel import CancelToken
+from assist.asr.live import EnergySpeechDetector, LiveTranscriber, SpeechDetector
 from assist.dictation import (
     DICTATION_LIVE,
     DICTATION_TEMPLATE,
-    BlockQueue,
-    DictationStream,
-    case_keeper,
     clean_dictation,
-    dictate_stream,
     dictate_utterance,
     dictation_draft,
     digits_for_numbers,
@@ -31,8 +27,8 @@ from assist.dictation import (
 from assist.drafting.types import Draft, DraftSection, DraftSentence
 from assist.drafting.verify import UNCERTAIN_WORD_BELOW, verify_draft
 from assist.engines.worker import EngineCrashed
-from assist.errors import Cancelled
 from assist.jobs.events import Progress, Stage, run
+from assist.jobs.recording import RecordingResult, RecordingSession
 from assist.transcript import Segment, Transcript, Word
 
 
@@ -156,30 +152,6 @@ def test_the_job_transcribes_speech_only_keeps_segments_and_yields_stages() -> N
     assert len(kept) == 1
 
 
-def test_segments_go_into_the_case_after_earlier_recordings(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "data", make_keys())
-    try:
-        case_id = store.create_case(
-            note_type=DICTATION_TEMPLATE, consent="given", consent_by="Borger"
-        )
-        for _ in range(2):  # two utterances, each its own recording of 2 s
-            recording = store.start_recording(case_id, transcript_model="fake-asr")
-            recording.write(speech_pcm(2.0))
-            recording.stop()
-            keep = case_keeper(store, case_id, "fake-asr", "ab" * 32)
-            result = run(dictate_utterance(speech_pcm(2.0), scripted("Hun sov godt."), keep=keep))
-        transcript = store.load_transcript(case_id)
-        assert transcript is not None
-        assert [s.segment_id for s in transcript.segments] == [0, 1]
-        assert transcript.segments[1].start_s == pytest.approx(2.0)
-        assert result.sentences[0].sources == (1,)
-        store.set_consent(case_id, "refused")
-        refused = case_keeper(store, case_id, "fake-asr")
-        assert run(dictate_utterance(speech_pcm(1.0), scripted("Mere."), keep=refused)).text == ""
-    finally:
-        store.close()
-
-
 def test_the_draft_cites_dictated_sentences_and_flags_typed_ones() -> None:
     transcript = Transcript(
         "da", 4.0, "fake", (segment(0, "øh to panodiler klokken elleve", low=frozenset({"to"})),)
@@ -237,7 +209,7 @@ def test_saving_makes_the_text_the_cases_draft(tmp_path: Path) -> None:
         store.close()
 
 
-# ---- while the key is held --------------------------------------------------------------------
+# ---- while the key is held: the recording's live transcription at DICTATION_LIVE --------------
 
 BLOCK = 3_200  # 0.1 s of 16 kHz mono s16le, as a microphone block
 
@@ -264,125 +236,63 @@ def silence_pcm(seconds: float) -> bytes:
     return bytes(int(seconds * 32_000))
 
 
-def feed_blocks(stream: DictationStream, engine: HoldEngine, pcm: bytes) -> None:
-    for start in range(0, len(pcm), BLOCK):
-        stream.feed(pcm[start : start + BLOCK])
-        engine.fed_s += BLOCK / 32_000
-
-
 # No context, so the scripted word times (from 0) are the second chunk's own times.
 NO_CONTEXT = replace(DICTATION_LIVE, context_s=0.0)
 
 
+def held(engine: HoldEngine, *parts: bytes) -> tuple[RecordingResult, list[int]]:
+    """Record `parts` as a microphone would deliver them while the key is held, waiting after
+    each part (up to 5 s) for the recognition thread; returns the result and the number of
+    recogniser calls made by the end of each part, before the release."""
+    calls: list[int] = []
+
+    def microphone() -> Iterator[bytes]:
+        for pcm in parts:
+            for start in range(0, len(pcm), BLOCK):
+                yield pcm[start : start + BLOCK]
+                engine.fed_s += BLOCK / 32_000
+            deadline = time.monotonic() + 5.0
+            while len(engine.calls) <= len(calls) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            calls.append(len(engine.calls))
+
+    session = RecordingSession(
+        microphone(), live=lambda: LiveTranscriber(engine, settings=NO_CONTEXT)
+    )
+    return run(session.run()), calls
+
+
 def test_speech_ended_by_a_pause_is_transcribed_during_the_hold_and_the_rest_at_release() -> None:
     engine = HoldEngine("Hun sov godt.", "Hun fik to panodiler.")
-    kept: list[Segment] = []
-
-    def keep(segment: Segment) -> Segment:
-        kept.append(segment)
-        return segment
-
-    stream = DictationStream(engine, keep=keep, settings=NO_CONTEXT)
-    feed_blocks(stream, engine, speech_pcm(1.5) + silence_pcm(1.0))
-    # Still held: the first sentence is transcribed and kept already, before any release.
-    assert len(engine.calls) == 1 and engine.fed_at_call[0] < 2.5
-    assert [s.text for s in kept] == ["Hun sov godt."]
-    feed_blocks(stream, engine, speech_pcm(1.0))
-    assert len(engine.calls) == 1  # no pause yet after the second sentence
-    pending = stream.pending_s
-    result = stream.finish()
+    result, calls = held(engine, speech_pcm(1.5) + silence_pcm(1.0), speech_pcm(1.0))
+    # Still held: the first sentence was transcribed before the second was spoken.
+    assert calls[0] == 1 and engine.fed_at_call[0] < 2.6
+    assert calls[1] == 1  # no pause yet after the second sentence: it waits for the release
     assert len(engine.calls) == 2
-    assert engine.calls[1][0] <= int((pending + 0.01) * 16_000)  # only the tail at release
-    assert result.text == "Hun sov godt. Hun fik 2 panodiler."
-    assert [s.segment_id for s in result.segments] == [0, 1]
+    assert engine.calls[1][0] <= int(1.3 * 16_000)  # only the tail at release
+    text = clean_dictation(result.segments)
+    assert text.text == "Hun sov godt. Hun fik 2 panodiler."
+    assert [s.segment_id for s in text.segments] == [0, 1]
     # Timestamps are the utterance's: the second sentence starts where it was spoken.
-    assert result.sentences[1].start_s == pytest.approx(2.3, abs=0.3)
+    assert text.sentences[1].start_s == pytest.approx(2.3, abs=0.3)
 
 
 def test_a_long_run_without_a_pause_is_cut_during_the_hold() -> None:
     engine = HoldEngine("Første del.", "Anden del.")
-    stream = DictationStream(engine, settings=NO_CONTEXT)
-    feed_blocks(stream, engine, speech_pcm(DICTATION_LIVE.max_utterance_s + 1.0))
-    assert len(engine.calls) == 1  # cut at the quietest point, not at release
-    assert stream.pending_s < DICTATION_LIVE.max_utterance_s
-    assert stream.finish().text == "Første del. Anden del."
+    result, calls = held(engine, speech_pcm(DICTATION_LIVE.max_utterance_s + 1.0))
+    assert calls == [1]  # cut at the quietest point, not at release
+    assert clean_dictation(result.segments).text == "Første del. Anden del."
 
 
-def test_the_stream_job_reads_a_block_queue_until_it_is_closed() -> None:
-    feed = BlockQueue()
-    pcm = speech_pcm(1.0)
-    for start in range(0, len(pcm), BLOCK):
-        feed.write(pcm[start : start + BLOCK])
-    feed.close()
-    feed.close()  # the recording closes it, and the window when the recording failed
-    assert feed.received_bytes == len(pcm)
-    engine = HoldEngine("øh to panodiler klokken elleve")
-    job = dictate_stream(feed.blocks(), engine)
-    events = []
-    while True:
-        try:
-            events.append(next(job))
-        except StopIteration as done:
-            result = done.value
-            break
-    assert [e.name for e in events if isinstance(e, Stage)] == [
-        "dictation.listen",
-        "dictation.transcribe",
-        "dictation.clean",
-    ]
-    assert result.text == "2 panodiler kl. 11.00."
-
-
-def test_cancel_ends_the_stream_job_while_it_waits_for_audio() -> None:
-    token = CancelToken()
-    feed = BlockQueue()
-    job = dictate_stream(feed.blocks(token), HoldEngine(), cancel=token)
-    assert next(job) == Stage("dictation.listen")
-    token.cancel()
-    with pytest.raises(Cancelled):
-        next(job)
-
-
-def test_audio_the_recogniser_crashed_on_twice_is_an_error_not_a_silent_gap() -> None:
+def test_audio_the_recogniser_crashed_on_twice_is_reported_not_a_silent_gap() -> None:
     class CrashingEngine(HoldEngine):
         def transcribe(
             self, audio: Samples, language: str, *, speech_only: bool = True
         ) -> Iterator[EngineSegment]:
             raise EngineCrashed("asr", "crashed", signal_name="SIGSEGV")
 
-    stream = DictationStream(CrashingEngine(), settings=NO_CONTEXT)
-    for start in range(0, 2 * 32_000, BLOCK):
-        stream.feed(speech_pcm(2.0)[start : start + BLOCK])
-    with pytest.raises(EngineCrashed):
-        stream.finish()
-
-
-def test_a_keeper_made_at_key_down_puts_segments_after_earlier_recordings(
-    tmp_path: Path,
-) -> None:
-    store = open_store(tmp_path / "data", make_keys())
-    try:
-        case_id = store.create_case(
-            note_type=DICTATION_TEMPLATE, consent="given", consent_by="Borger"
-        )
-        earlier = store.start_recording(case_id, transcript_model="fake-asr")
-        earlier.write(speech_pcm(2.0))
-        earlier.stop()
-        keep = case_keeper(store, case_id, "fake-asr")  # the key goes down...
-        recording = store.start_recording(case_id, transcript_model="fake-asr")  # ...then this
-        engine = HoldEngine("Hun sov godt.")
-        stream = DictationStream(engine, keep=keep, settings=NO_CONTEXT)
-        pcm = speech_pcm(1.0) + silence_pcm(1.0)
-        recording.write(pcm)
-        feed_blocks(stream, engine, pcm)
-        saved = store.load_transcript(case_id)  # kept while the recording still runs
-        assert saved is not None and len(saved.segments) == 1
-        assert saved.segments[0].start_s == pytest.approx(2.0)
-        recording.stop()
-        result = stream.finish()
-        assert result.sentences[0].start_s == pytest.approx(2.0)
-    finally:
-        store.close()
+    result, _ = held(CrashingEngine(), speech_pcm(2.0))
+    assert result.missed_s > 0 and result.interruptions  # the window shows it as an error
 
 
 NUMBER_WORDS = frozenset(

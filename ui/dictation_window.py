@@ -3,16 +3,15 @@ where the cursor is.
 
 Each utterance is one recording on the case, through the core exactly as the recording view
 records (`RecordingSession`: consent checked by the store, encrypted audio, the case locked while
-it records). While the key is held, the recorded blocks are also transcribed as they come
-(`assist.dictation.dictate_stream`, with the speech engine already loaded when the window
-opened): a stretch of speech followed by a short pause is transcribed during the hold, so at
-release only the last seconds are left. Two runner jobs share the utterance: "dictation-record"
-reads the microphone and writes the case's audio, and hands each block to a `BlockQueue` (which
-only queues: recording never waits for recognition); "dictation-transcribe" takes the blocks
-from that queue and does the recognition. The GUI thread does neither. The segments are saved
-as the case's transcript segments on the case's timeline (`case_keeper`), so each inserted
-sentence keeps its link to its audio, and the text comes back cleaned, with numbers, times and
-doses as digits. The window is ready for the next utterance once both jobs have ended.
+it records), with live transcription as a meeting has it, tuned for dictation
+(`assist.dictation.DICTATION_LIVE`, with the speech engine already loaded when the window
+opened): a stretch of speech followed by a short pause is transcribed on the session's own
+recognition thread during the hold, so at release only the last seconds are left. The
+segments are saved as the case's transcript segments on the case's timeline, so each inserted
+sentence keeps its link to its audio; at the end of the recording its segments are cleaned
+(`clean_dictation`) into text with numbers, times and doses as digits. The GUI thread does none
+of this. A recognition failure stops the utterance (a dictation without text is of no use)
+and says so.
 
 The hold key is F8: it types nothing (Space, Ctrl or a letter would collide with typing and
 shortcuts, and Ctrl is held for Ctrl+C/Ctrl+V all the time), it sits alone on laptop and
@@ -40,7 +39,7 @@ from enum import Enum
 from itertools import pairwise
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -52,15 +51,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from assist.asr.live import LiveTranscriber
 from assist.dictation import (
+    DICTATION_LIVE,
     DICTATION_TEMPLATE,
-    BlockQueue,
     DictatedText,
-    case_keeper,
-    dictate_stream,
+    clean_dictation,
     save_dictation_draft,
 )
-from assist.errors import INTERNAL, AssistError, Cancelled
+from assist.errors import INTERNAL, AssistError
 from assist.jobs.events import Level
 from assist.jobs.recording import CaseTarget, RecordingResult, RecordingSession
 from ui.audio import Microphone
@@ -86,7 +85,8 @@ class Phase(Enum):
 
 class DictationWindow(QWidget):
     text_inserted = Signal(str)
-    utterance_stopped = Signal(str)  # why: "released", "max_length", "silence"
+    # Why: "released", "max_length", "silence", "recognition_failed".
+    utterance_stopped = Signal(str)
 
     def __init__(
         self, services: AppServices, case_id: str | None = None, parent: QWidget | None = None
@@ -100,15 +100,15 @@ class DictationWindow(QWidget):
         self._model: tuple[str, str] | None = None
         self._mic: Microphone | None = None
         self._session: RecordingSession | None = None
-        self._feed: BlockQueue | None = None  # the recorded blocks, for the transcription job
-        self._transcription: RunningJob | None = None
-        # The utterance's jobs still running ("record", "transcribe"): idle when none is left.
-        self._utterance_jobs: set[str] = set()
         self._jobs: list[RunningJob] = []
         self._heard_speech = False
         self._last_speech_s = 0.0
         self._released_at: float | None = None
         self.last_release_to_text_s: float | None = None
+        # While listening: has recognition failed? (It may fail after the last audio block.)
+        self._recognition_watch = QTimer(self)
+        self._recognition_watch.setInterval(200)
+        self._recognition_watch.timeout.connect(self._check_recognition)
         self._build()
         services.changes.changed.connect(self._store_changed)
         self.set_case(case_id)
@@ -360,50 +360,28 @@ class DictationWindow(QWidget):
             self._failed(error)
             return
         self._mic = mic
-        feed = BlockQueue()
-        self._feed = feed
+        engines = self._services.engines
         session = RecordingSession(
             mic.blocks(),
             case=CaseTarget(self._services.store, case_id, model[0], model[1]),
-            sinks=[feed],
+            live=lambda: LiveTranscriber(
+                engines.asr(None), language=_LANGUAGE, settings=DICTATION_LIVE
+            ),
         )
         self._session = session
         self._phase = Phase.LISTENING
-        self._utterance_jobs = {"record", "transcribe"}
+        self._recognition_watch.start()
         self._track(
             self._services.runner.start(
                 "dictation-record",
                 lambda cancel: session.run(),
                 on_event=self._recording_event,
                 on_done=self._recorded,
-                on_error=self._recording_failed,
+                on_error=self._failed,
                 thin=False,
             )
         )
-        self._transcription = self._start_transcription(feed, case_id, model)
-        self._track(self._transcription)
         self._show_phase()
-
-    def _start_transcription(
-        self, feed: BlockQueue, case_id: str, model: tuple[str, str]
-    ) -> RunningJob:
-        """Recognition during the hold, on its own runner job: neither the GUI nor the
-        recording waits for it. The keeper looks up where this recording sits on the case's
-        timeline at the first segment, when the recording has started."""
-        store = self._services.store
-        engines = self._services.engines
-        return self._services.runner.start(
-            "dictation-transcribe",
-            lambda cancel: dictate_stream(
-                feed.blocks(cancel),
-                engines.asr(None),
-                language=_LANGUAGE,
-                keep=case_keeper(store, case_id, model[0], model[1]),
-                cancel=cancel,
-            ),
-            on_done=self._dictated,
-            on_error=self._transcription_failed,
-        )
 
     def release_utterance(self) -> None:
         self._stop_utterance("released")
@@ -434,45 +412,28 @@ class DictationWindow(QWidget):
         elif self._heard_speech and event.elapsed_s - self._last_speech_s >= SILENCE_STOP_S:
             self._stop_utterance("silence")
 
+    def _check_recognition(self) -> None:
+        if self._session is not None and self._session.recognition_failed:
+            self._stop_utterance("recognition_failed")  # the error comes with the session's end
+
     def _recorded(self, result: RecordingResult) -> None:
+        """The utterance is recorded and transcribed (its segments are in the case)."""
         self._end_capture()
-        if self._phase is Phase.LISTENING:  # the microphone ended by itself
-            self._phase = Phase.TRANSCRIBING
-            self._show_phase()
-        self._job_ended("record")
+        if result.missed_s > 0 and result.interruptions:
+            # Audio the recogniser crashed on twice: a gap in the text would go unnoticed.
+            self._failed(result.interruptions[-1])
+            return
+        self._dictated(clean_dictation(result.segments), heard=result.duration_s > 0)
 
-    def _recording_failed(self, error: BaseException) -> None:
-        """No (more) audio: nothing to transcribe. What was kept of it stays in the case."""
-        self._end_capture()
-        if self._transcription is not None:
-            self._transcription.cancel()
-        self._show_message(self._error_text(error), problem=True)
-        self._job_ended("record")
-
-    def _dictated(self, result: DictatedText) -> None:
+    def _dictated(self, result: DictatedText, *, heard: bool) -> None:
         if self._released_at is not None:
             self.last_release_to_text_s = time.monotonic() - self._released_at
         if result.text:
             self._insert_at_cursor(result.text)
-        elif result.segments or (self._feed is not None and self._feed.received_bytes):
+        elif heard:
             self._show_message(self.tr("No speech was heard. Hold the key while you speak."))
         self._show_uncertain(result)
-        self._job_ended("transcribe")
-
-    def _transcription_failed(self, error: BaseException) -> None:
-        """Without recognition there is no text: stop the recording too (it keeps its audio)."""
-        if self._mic is not None:
-            self._mic.stop()
-        if not isinstance(error, Cancelled):  # cancelled: the recording failed, or closing
-            self._show_message(self._error_text(error), problem=True)
-        self._job_ended("transcribe")
-
-    def _job_ended(self, job: str) -> None:
-        self._utterance_jobs.discard(job)
-        if not self._utterance_jobs:
-            self._transcription = None
-            self._feed = None
-            self._finish()
+        self._finish()
 
     def _insert_at_cursor(self, text: str) -> None:
         cursor = self.editor.textCursor()
@@ -505,10 +466,9 @@ class DictationWindow(QWidget):
         self._show_message(self._error_text(error), problem=True)
 
     def _end_capture(self) -> None:
+        self._recognition_watch.stop()
         if self._mic is not None:
             self._mic.stop()
-        if self._feed is not None:
-            self._feed.close()  # the recording closes it too; not if it failed to start
         self._mic = None
         self._session = None
         self.level_meter.set_level(0.0)
@@ -560,8 +520,8 @@ class DictationWindow(QWidget):
         """Stop a running utterance and wait for the core, so no worker outlives the window."""
         if self._mic is not None:
             self._mic.stop()
-        # The transcription is not cancelled: it finishes the last seconds (the recording has
-        # just stopped), so the case's transcript holds the whole utterance.
+        # The session is not cancelled: it transcribes the last seconds once the microphone
+        # has stopped, so the case's transcript holds the whole utterance.
         for job in self._jobs:
             if job.running:
                 job.wait(30.0)

@@ -167,6 +167,7 @@ class RecordingSession:
         self._start_lock = threading.Lock()
         self._recorded_bytes = 0  # written by the job's thread only
         self._time_offset_s = 0.0  # set once the case's recording has started
+        self._live: LiveThread | None = None
 
     @property
     def case_id(self) -> str | None:
@@ -180,6 +181,12 @@ class RecordingSession:
     def elapsed_s(self) -> float:
         """Audio recorded so far (paused time excluded)."""
         return _seconds(self._recorded_bytes)
+
+    @property
+    def recognition_failed(self) -> bool:
+        """Live transcription ended with an error (`run()` raises it once the recording ends;
+        the recording itself goes on: a meeting never depends on recognition)."""
+        return self._live is not None and self._live.failure is not None
 
     @property
     def timeline_s(self) -> float:
@@ -222,6 +229,7 @@ class RecordingSession:
             raise
         keep = _keep_all if recording is None else recording.on_segment
         live = None if transcriber is None else LiveThread(transcriber, keep)
+        self._live = live
         return (yield from self._record(recording, transcriber, live))
 
     def _record(
