@@ -137,14 +137,21 @@ def _score(compiled: _CompiledSection, candidate: _Candidate) -> float:
     return score
 
 
+def _written(order: int, text: str, sources: tuple[int, ...]) -> _Candidate:
+    """`text` as a note writes it (normalised, capitalised), with what placing it looks at."""
+    text = normalise_danish(text)
+    text = text[:1].upper() + text[1:]
+    fact_kinds = frozenset(fact.kind for fact in extract_facts(text))
+    content = frozenset(w for w in words_of(text) if w not in _STOP_WORDS)
+    return _Candidate(order, text, sources, fact_kinds, content)
+
+
 def _candidate(order: int, sentence: SourceSentence) -> _Candidate | None:
     """The sentence as it may appear in a note, or None if it carries nothing for a note."""
     if not sentence.text:
         return None
-    text = normalise_danish(sentence.text)
-    text = text[0].upper() + text[1:]
-    fact_kinds = frozenset(fact.kind for fact in extract_facts(text))
-    content = frozenset(w for w in words_of(text) if w not in _STOP_WORDS)
+    written = _written(order, sentence.text, sentence.sources)
+    text, fact_kinds, content = written.text, written.fact_kinds, written.content
     has_fact = bool(fact_kinds - {"number"}) or ("number" in fact_kinds and bool(content))
     if not has_fact and (not content or (len(content) < 2 and len(words_of(text)) <= 2)):
         return None
@@ -155,7 +162,7 @@ def _candidate(order: int, sentence: SourceSentence) -> _Candidate | None:
         return None
     if text.endswith("?") and len(content) < 2 and not fact_kinds and not _NAME_INSIDE.search(text):
         return None  # a question with nothing specific in it: the answer is what matters
-    return _Candidate(order, text, sentence.sources, fact_kinds, content)
+    return written
 
 
 def _is_echo(candidate: _Candidate, recent: list[_Candidate]) -> bool:
@@ -170,11 +177,7 @@ def _note_candidate(order: int, sentence: SourceSentence) -> _Candidate | None:
     """A sentence of a typed meeting note: kept whenever it has a word (no courtesy filter)."""
     if not words_of(sentence.text):
         return None
-    text = normalise_danish(sentence.text)
-    text = text[0].upper() + text[1:]
-    fact_kinds = frozenset(fact.kind for fact in extract_facts(text))
-    content = frozenset(w for w in words_of(text) if w not in _STOP_WORDS)
-    return _Candidate(order, text, sentence.sources, fact_kinds, content)
+    return _written(order, sentence.text, sentence.sources)
 
 
 def _render(candidate: _Candidate, fill: str, segments: dict[int, Segment]) -> str:
@@ -198,9 +201,7 @@ def sections_by_cues(template: Template, texts: Sequence[str]) -> list[str]:
     fallback = next((c for c in compiled if c.fallback), compiled[0])
     placed = []
     for order, text in enumerate(texts):
-        fact_kinds = frozenset(fact.kind for fact in extract_facts(text))
-        content = frozenset(w for w in words_of(text) if w not in _STOP_WORDS)
-        candidate = _Candidate(order, text, (), fact_kinds, content)
+        candidate = _written(order, text, ())
         placed.append(_best_section(candidate, compiled, fallback).section.section_id)
     return placed
 
