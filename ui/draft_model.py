@@ -26,6 +26,7 @@ from assist.signoff.sources import (
     SourceNote,
     SourceSegment,
 )
+from assist.transcript import format_time
 
 
 @dataclass(frozen=True)
@@ -132,10 +133,8 @@ def live_note(note: NoteToSign, texts: Mapping[str, str]) -> NoteToSign:
 
 
 def clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    whole = int(seconds)
-    return f"{whole // 60:02d}:{whole % 60:02d}"
+    """A source's time as the transcript shows it ("00:12", "1:02:03"), "?" when unknown."""
+    return "?" if seconds is None else format_time(seconds)
 
 
 def source_line(source: SourceSegment) -> str:

@@ -49,7 +49,7 @@ from assist.jobs.events import Level, Saved, SegmentCommitted, Stage
 from assist.jobs.recording import CaseTarget, RecordingResult, RecordingSession
 from assist.settings import set_user_value
 from assist.store.recordings import NO_CONSENT
-from assist.transcript import Segment, Transcript
+from assist.transcript import Segment, Transcript, format_time
 from ui.audio import Microphone
 from ui.context import AppServices
 from ui.jobs import RunningJob
@@ -68,11 +68,8 @@ class Phase(Enum):
     FINISHING = "finishing"  # capture stopped; the core finishes the transcript
 
 
-def clock_text(seconds: float) -> str:
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+def _segment_line(segment: Segment) -> str:
+    return f"{format_time(segment.start_s)}  {segment.text.strip()}"
 
 
 def transcript_model_of(services: AppServices) -> tuple[str, str]:
@@ -128,7 +125,7 @@ class RecordingView(QWidget):
         self.resume_button = self._button(self.tr("Resume"), self.resume_recording)
         self.stop_button = self._button(self.tr("Stop"), self.stop_recording)
         self.level_meter = LevelMeter()
-        self.elapsed_label = QLabel(clock_text(0))
+        self.elapsed_label = QLabel(format_time(0))
         self.elapsed_label.setAccessibleName(self.tr("Recorded time"))
         self.state_label = QLabel()
         self.state_label.setAccessibleName(self.tr("Recording status"))
@@ -241,8 +238,11 @@ class RecordingView(QWidget):
         if not self._consent_given and not self.is_recording():
             refused = AssistError(NO_CONSENT, case_id=self._case_id, status=status)
             self._show_message(refused.message(self._services.lang), problem=True)
-        for segment in transcript.segments if transcript is not None else ():
-            self._add_segment(segment)
+        # All rows at once and one scroll: a scroll per row laid the whole list out again each
+        # time (30 s for a 2-hour meeting's 1,500 segments, bench/ui_responsiveness.py).
+        segments = transcript.segments if transcript is not None else ()
+        self.transcript_list.addItems([_segment_line(s) for s in segments])
+        self.transcript_list.scrollToBottom()
         self._show_phase()
 
     # ---- microphones ------------------------------------------------------------------------
@@ -369,7 +369,7 @@ class RecordingView(QWidget):
                 self._announce_started()
                 self._show_phase()
             self.level_meter.set_level(event.rms)
-            self.elapsed_label.setText(clock_text(event.elapsed_s))
+            self.elapsed_label.setText(format_time(event.elapsed_s))
             self.elapsed_label.setAccessibleDescription(
                 self.tr("{seconds} seconds recorded").format(seconds=int(event.elapsed_s))
             )
@@ -380,7 +380,7 @@ class RecordingView(QWidget):
         lost = self._microphone_lost
         self._end_recording()
         message = self.tr("The recording is saved in the case ({duration}).").format(
-            duration=clock_text(result.duration_s)
+            duration=format_time(result.duration_s)
         )
         if result.interruptions:
             message = result.interruptions[0].message(self._services.lang) + "\n" + message
@@ -431,7 +431,7 @@ class RecordingView(QWidget):
         )
 
     def _add_segment(self, segment: Segment) -> None:
-        self.transcript_list.addItem(f"{clock_text(segment.start_s)}  {segment.text.strip()}")
+        self.transcript_list.addItem(_segment_line(segment))
         self.transcript_list.scrollToBottom()
 
     # ---- import -----------------------------------------------------------------------------
@@ -594,7 +594,7 @@ class RecordingView(QWidget):
         self.state_label.setText(texts[phase])
         self.state_label.setAccessibleDescription(texts[phase])
         if phase is Phase.IDLE:
-            self.elapsed_label.setText(clock_text(0))
+            self.elapsed_label.setText(format_time(0))
 
     def _timeline_now(self) -> float | None:
         """Where a note typed now belongs on the case's timeline; None: no notes now. Only once
