@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import struct
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -435,43 +434,20 @@ def _long_transcript(count: int = 1500) -> tuple[Segment, ...]:
     )
 
 
-class _Heartbeat:
-    """A 10 ms timer on the GUI thread: its longest gap is the longest stall."""
-
-    def __init__(self) -> None:
-        self.longest = 0.0
-        self._last = time.perf_counter()
-        self.timer = QTimer()
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(self._beat)
-
-    def _beat(self) -> None:
-        now = time.perf_counter()
-        self.longest = max(self.longest, now - self._last)
-        self._last = now
-
-    def start(self) -> None:
-        self._last = time.perf_counter()
-        self.longest = 0.0
-        self.timer.start()
-
-
-def test_1500_segments_build_fast_and_scroll_without_stalls(qtbot, services: AppServices) -> None:
+def test_1500_segments_are_sized_lazily_and_scroll_to_the_end(qtbot, services: AppServices) -> None:
+    """A 2-hour meeting's transcript: rows have their text's height without a widget per row,
+    and scrolling reaches the end. How long it stalls the window is measured in
+    `bench/ui_responsiveness.py` (a timed test fails on a busy machine)."""
     case_id = _case(services, _long_transcript(), audio=False)
-    heartbeat = _Heartbeat()
-    heartbeat.start()
-    started = time.perf_counter()
     view = TranscriptView(services)
     qtbot.addWidget(view)
     view.resize(1000, 700)
     view.show()
     view.set_case(case_id)
     qtbot.waitUntil(lambda: view.model.rowCount() == 1500, timeout=5000)
-    built = time.perf_counter() - started
-    assert built < 1.0, f"the view took {built:.2f} s to build"
-    assert heartbeat.longest < 0.1, f"building stalled the GUI {heartbeat.longest * 1000:.0f} ms"
     # Rows have their text's height (not one widget per row).
     assert view.table.rowHeight(0) > view.table.fontMetrics().height()
+    assert view.table.indexWidget(view.model.index(0, TEXT_COLUMN)) is None
     assert view.model.index(0, TEXT_COLUMN).data().startswith("Jeg[?]")
 
     bar = view.table.verticalScrollBar()
@@ -485,11 +461,8 @@ def test_1500_segments_build_fast_and_scroll_without_stalls(qtbot, services: App
         bar.setValue(bar.value() + bar.pageStep())
         QTimer.singleShot(5, scroll)
 
-    heartbeat.start()
     QTimer.singleShot(0, scroll)
     qtbot.waitUntil(lambda: steps["done"], timeout=20_000)
-    heartbeat.timer.stop()
-    assert heartbeat.longest < 0.1, f"scrolling stalled the GUI {heartbeat.longest * 1000:.0f} ms"
     # Jumping to the last segment works the same.
     view.show_segment(1499)
     assert view.selected_segment_ids() == [1499]
